@@ -1,0 +1,337 @@
+//! The command line: parse, resolve settings, run one source, filter, report,
+//! and turn the outcome into an exit code (0 clean, 1 findings, 2 cannot scan).
+//!
+//! Fatal errors travel up as `anyhow::Error` and are printed here, once, as a
+//! single line `antleak: error: …`.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::baseline::Baseline;
+use crate::config::Allow;
+use crate::finding::{Finding, Report, Summary};
+use crate::report::{self, Format, Style};
+use crate::sources::{self, Stats, history, staged, worktree};
+use crate::{hook, messages, remediation};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "antleak",
+    version,
+    about = "Find Anthropic credentials and committed .env files in working trees, staged \
+             changes and git history, and get the recovery checklist for each.",
+    after_help = "Exit codes: 0 nothing found, 1 findings, 2 the scan could not be done."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Debug)]
+struct GlobalArgs {
+    /// Report format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Write the report to FILE instead of stdout (atomically).
+    #[arg(long, short = 'o', global = true, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// When to use colours (NO_COLOR is honoured in auto mode).
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    /// Config file [default: .antleak.toml at the repository root].
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// An earlier antleak JSON report: its findings are not reported again.
+    #[arg(long, global = true, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Print full secrets in the report (never in SARIF). Off by default.
+    #[arg(long, global = true)]
+    show_secrets: bool,
+    /// Worker threads [default: number of CPUs].
+    #[arg(long, short = 'j', global = true, value_name = "N")]
+    threads: Option<usize>,
+    /// No warnings, and no output at all when nothing is found.
+    #[arg(long, short = 'q', global = true)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Scan files under PATH (default: .), honouring .gitignore; hidden files included.
+    Scan {
+        /// Files or directories to scan.
+        #[arg(value_name = "PATH", default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// Scan every file, whatever .gitignore, .ignore and git excludes say.
+        #[arg(long)]
+        no_ignore: bool,
+    },
+    /// Scan what `git commit` would record: staged blobs that differ from HEAD.
+    Staged {
+        /// Repository [default: the one containing the current directory].
+        #[arg(long, value_name = "DIR")]
+        repo: Option<PathBuf>,
+    },
+    /// Scan every blob reachable from every ref (branches, tags, remotes, stashes).
+    History {
+        /// Repository [default: the one containing the current directory].
+        #[arg(long, value_name = "DIR")]
+        repo: Option<PathBuf>,
+        /// Only the blobs introduced by the commits in A..B (a push or pull request).
+        #[arg(long, value_name = "A..B")]
+        range: Option<String>,
+    },
+    /// Manage the git pre-commit hook.
+    Hook {
+        #[command(subcommand)]
+        action: HookAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum HookAction {
+    /// Install the pre-commit hook (honours core.hooksPath; chains to an existing hook).
+    Install {
+        /// Repository [default: the one containing the current directory].
+        #[arg(long, value_name = "DIR")]
+        repo: Option<PathBuf>,
+        /// Replace an existing hook instead of chaining to it.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// What a completed scan found, which decides the exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Clean,
+    Findings,
+}
+
+impl From<Outcome> for ExitCode {
+    fn from(outcome: Outcome) -> ExitCode {
+        match outcome {
+            Outcome::Clean => ExitCode::SUCCESS,
+            Outcome::Findings => ExitCode::from(1),
+        }
+    }
+}
+
+/// Exit code for a scan that could not be done.
+const EXIT_ERROR: u8 = 2;
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(err),
+    };
+    match run(cli) {
+        Ok(outcome) => outcome.into(),
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!(
+                "antleak: error: {}",
+                messages::escape_control(&format!("{err:#}"))
+            );
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+/// `--help` and `--version` print as clap renders them; a usage error is one
+/// line, like every other error.
+fn usage_error(err: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) || err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    {
+        let _ = err.print();
+        return if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+            ExitCode::from(EXIT_ERROR)
+        } else {
+            ExitCode::SUCCESS
+        };
+    }
+    let rendered = err.render().to_string();
+    let first = rendered.lines().next().unwrap_or("invalid arguments");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    eprintln!("antleak: error: {first} (see antleak --help)");
+    ExitCode::from(EXIT_ERROR)
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run(cli: Cli) -> Result<Outcome> {
+    let started = Instant::now();
+    let global = cli.global;
+    messages::set_quiet(global.quiet);
+    colored::control::set_override(use_color(global.color, global.output.as_deref()));
+    let threads = match global.threads {
+        Some(0) => anyhow::bail!("--threads: must be at least 1"),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let stats = Stats::default();
+    let (command, findings, shallow) = match cli.command {
+        Command::Hook {
+            action: HookAction::Install { repo, force },
+        } => {
+            let repo = sources::open_repo(repo.as_deref())?;
+            let message = hook::install(&repo, force)?;
+            if !global.quiet {
+                println!("{message}");
+            }
+            return Ok(Outcome::Clean);
+        }
+        Command::Scan { paths, no_ignore } => {
+            let filters = Filters::load(&global, scan_config_root(&paths).as_deref())?;
+            let options = worktree::Options { threads, no_ignore };
+            let found = worktree::scan(&paths, &options, &stats)?;
+            ("scan", filters.apply(found), None)
+        }
+        Command::Staged { repo } => {
+            let repo = sources::open_repo(repo.as_deref())?;
+            let filters = Filters::load(&global, sources::repo_root(&repo).as_deref())?;
+            let found = staged::scan(&repo, &stats)?;
+            ("staged", filters.apply(found), None)
+        }
+        Command::History { repo, range } => {
+            let repo = sources::open_repo(repo.as_deref())?;
+            let filters = Filters::load(&global, sources::repo_root(&repo).as_deref())?;
+            let options = history::Options { threads, range };
+            let scanned = history::scan(&repo, &options, &stats)?;
+            (
+                "history",
+                filters.apply(scanned.findings),
+                Some(scanned.shallow),
+            )
+        }
+    };
+    let summary = Summary {
+        findings: findings.len() as u64,
+        files_scanned: stats.files.load(Ordering::Relaxed),
+        blobs_scanned: stats.blobs.load(Ordering::Relaxed),
+        bytes_scanned: stats.bytes.load(Ordering::Relaxed),
+        unreadable: stats.unreadable.load(Ordering::Relaxed),
+        elapsed_ms: started.elapsed().as_millis() as u64,
+        shallow,
+    };
+    let report = Report {
+        command,
+        remediation: remediation::plan(&findings),
+        findings,
+        summary,
+    };
+    let style = Style {
+        format: global.format,
+        show_secrets: global.show_secrets,
+        quiet: global.quiet,
+    };
+    report::write(&report, style, global.output.as_deref())?;
+    Ok(if report.findings.is_empty() {
+        Outcome::Clean
+    } else {
+        Outcome::Findings
+    })
+}
+
+/// Colour only for a terminal, unless forced; never into a file unless
+/// `--color always`.
+fn use_color(choice: ColorChoice, output: Option<&Path>) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            output.is_none()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+/// Where `scan` looks for `.antleak.toml`: the root of the repository that
+/// holds the first path, or that path itself outside a repository.
+fn scan_config_root(paths: &[PathBuf]) -> Option<PathBuf> {
+    let first = paths.first()?;
+    let dir = if first.is_dir() {
+        first.as_path()
+    } else {
+        first.parent()?
+    };
+    match git2::Repository::discover(dir) {
+        Ok(repo) => repo.workdir().map(Path::to_path_buf),
+        Err(_) => Some(dir.to_path_buf()),
+    }
+}
+
+/// Allow rules and baseline, applied after the scan and before the report.
+struct Filters {
+    allow: Allow,
+    baseline: Option<Baseline>,
+}
+
+impl Filters {
+    fn load(global: &GlobalArgs, config_root: Option<&Path>) -> Result<Filters> {
+        let allow = Allow::load(global.config.as_deref(), config_root)?;
+        let baseline = global.baseline.as_deref().map(Baseline::load).transpose()?;
+        Ok(Filters { allow, baseline })
+    }
+
+    /// Drops allowed and baselined findings and sorts the rest.
+    fn apply(&self, mut findings: Vec<Finding>) -> Vec<Finding> {
+        findings.retain(|f| {
+            !self.allow.allows(f) && !self.baseline.as_ref().is_some_and(|b| b.contains(f))
+        });
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        findings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes_map_to_exit_codes() {
+        assert_eq!(ExitCode::from(Outcome::Clean), ExitCode::SUCCESS);
+        assert_eq!(ExitCode::from(Outcome::Findings), ExitCode::from(1));
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_options_work_after_the_subcommand() {
+        let cli =
+            Cli::try_parse_from(["antleak", "scan", "src", "--format", "json", "-q"]).unwrap();
+        assert_eq!(cli.global.format, Format::Json);
+        assert!(cli.global.quiet);
+        assert!(Cli::try_parse_from(["antleak", "scan", "--format", "xml"]).is_err());
+    }
+}

@@ -1,0 +1,335 @@
+//! Turns findings into the owner's recovery checklist. Pure.
+//!
+//! The runbook's order is fixed: (1) revoke in the Console, (2) generate a
+//! replacement, (3) update the `.env` of every server, (4) restart, (5) audit
+//! usage from the first exposure until the revocation. Each step is written
+//! for one credential: which key (redacted as the Console lists it), where to
+//! click, which variable to change, and which dates to audit.
+
+use std::collections::BTreeMap;
+
+use crate::finding::{Finding, Source};
+use crate::rules::RuleId;
+
+/// The recovery plan for one distinct credential (one fingerprint).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Remediation {
+    pub fingerprint: String,
+    pub secret_redacted: String,
+    pub rule: RuleId,
+    /// History only: the earliest commit date that exposed the credential.
+    pub first_leaked: Option<String>,
+    pub steps: Vec<String>,
+}
+
+/// The clean-up for one `.env`-style file that git tracks or could track.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DotenvRemediation {
+    pub path: String,
+    pub rule: RuleId,
+    pub steps: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub credentials: Vec<Remediation>,
+    pub dotenv_files: Vec<DotenvRemediation>,
+}
+
+/// One plan entry per distinct credential, most severe first, then by when
+/// it leaked; one per `.env` file.
+pub fn plan(findings: &[Finding]) -> Plan {
+    let mut by_fingerprint: BTreeMap<String, Vec<&Finding>> = BTreeMap::new();
+    let mut dotenv_files: BTreeMap<(&str, RuleId), &Finding> = BTreeMap::new();
+    for finding in findings {
+        match &finding.secret {
+            Some(secret) => by_fingerprint
+                .entry(secret.fingerprint())
+                .or_default()
+                .push(finding),
+            None => {
+                dotenv_files
+                    .entry((&finding.path, finding.rule))
+                    .or_insert(finding);
+            }
+        }
+    }
+    let mut credentials: Vec<Remediation> = by_fingerprint
+        .into_iter()
+        .map(|(fingerprint, found)| credential_plan(fingerprint, &found))
+        .collect();
+    credentials.sort_by(|a, b| {
+        (b.rule.base_severity(), &a.first_leaked, &a.fingerprint).cmp(&(
+            a.rule.base_severity(),
+            &b.first_leaked,
+            &b.fingerprint,
+        ))
+    });
+    let dotenv_files = dotenv_files
+        .into_values()
+        .map(|f| DotenvRemediation {
+            path: f.path.clone(),
+            rule: f.rule,
+            steps: dotenv_steps(f),
+        })
+        .collect();
+    Plan {
+        credentials,
+        dotenv_files,
+    }
+}
+
+fn credential_plan(fingerprint: String, found: &[&Finding]) -> Remediation {
+    let first = found[0];
+    let secret = first
+        .secret
+        .as_ref()
+        .map(|s| s.redacted())
+        .unwrap_or_default();
+    let first_leaked = found
+        .iter()
+        .filter_map(|f| f.commit.as_ref().map(|c| c.date.clone()))
+        .min();
+    // A key that is only staged has not reached history; anything else has
+    // been exposed to whoever can read the tree or the repository.
+    let only_staged = found.iter().all(|f| f.source == Source::Staged);
+    let mut steps = Vec::new();
+    if only_staged {
+        steps.push(format!(
+            "{secret} is only staged, not committed: nothing to rotate unless it was also shared \
+             elsewhere (chat, tickets, another repository); if it was, follow every step below."
+        ));
+        steps.push(format!(
+            "Take it out of the code: put {var}=<key> in .env (listed in .gitignore), read \
+             {var} from the environment, then `git add` the file again.",
+            var = env_var(first.rule)
+        ));
+    }
+    steps.push(revoke_step(first.rule, &secret));
+    steps.push(regenerate_step(first.rule));
+    steps.push(format!(
+        "Update {var} in the .env of every server and CI secret store that used {secret}.",
+        var = env_var(first.rule)
+    ));
+    steps.push(
+        "Restart the applications on those servers so they load the new key; the old one must \
+         now fail with 401."
+            .to_string(),
+    );
+    steps.push(audit_step(
+        first.rule,
+        &secret,
+        first_leaked.as_deref(),
+        first.source,
+    ));
+    Remediation {
+        fingerprint,
+        secret_redacted: secret,
+        rule: first.rule,
+        first_leaked,
+        steps,
+    }
+}
+
+fn revoke_step(rule: RuleId, secret: &str) -> String {
+    match rule {
+        RuleId::AnthropicAdminKey => format!(
+            "Revoke {secret} now: Console → Settings → Admin Keys, find the key listed as \
+             {secret}, Delete. An admin key manages the whole organization: do this first."
+        ),
+        RuleId::AnthropicOauthToken => format!(
+            "Revoke {secret} now: sign out of Claude Code where it was issued (`claude /logout`) \
+             and remove the connected app from your claude.ai account settings."
+        ),
+        RuleId::AnthropicSessionKey => format!(
+            "Invalidate {secret} now: on claude.ai, Settings → Account → log out of all devices; \
+             a session key is a login cookie, valid until the session ends."
+        ),
+        _ => format!(
+            "Revoke {secret} now: Console (console.anthropic.com) → Settings → API Keys, find the \
+             key listed as {secret}, Revoke."
+        ),
+    }
+}
+
+fn regenerate_step(rule: RuleId) -> String {
+    match rule {
+        RuleId::AnthropicAdminKey => {
+            "Create a replacement admin key (Settings → Admin Keys → Create Key) only if you \
+             still need one."
+                .to_string()
+        }
+        RuleId::AnthropicOauthToken | RuleId::AnthropicSessionKey => {
+            "Sign in again to get a new token; never copy it into files git can see.".to_string()
+        }
+        _ => "Generate a replacement: Settings → API Keys → Create Key, in the same workspace."
+            .to_string(),
+    }
+}
+
+fn env_var(rule: RuleId) -> &'static str {
+    match rule {
+        RuleId::AnthropicAdminKey => "ANTHROPIC_ADMIN_KEY",
+        RuleId::AnthropicOauthToken => "CLAUDE_CODE_OAUTH_TOKEN",
+        _ => "ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN)",
+    }
+}
+
+fn audit_step(rule: RuleId, secret: &str, first_leaked: Option<&str>, source: Source) -> String {
+    let what = match rule {
+        RuleId::AnthropicAdminKey => {
+            "the organization's audit trail (keys, members and workspaces created or changed)"
+        }
+        RuleId::AnthropicOauthToken | RuleId::AnthropicSessionKey => {
+            "recent conversations and sessions of the account"
+        }
+        _ => "Console → Usage, filtered to this key,",
+    };
+    match (first_leaked, source) {
+        (Some(date), _) => format!(
+            "Audit {what} from {date} (first committed) until the revocation: calls you do not \
+             recognise were made by someone else with {secret}."
+        ),
+        (None, Source::Staged) => format!(
+            "If {secret} was shared elsewhere, audit {what} from that day until the revocation."
+        ),
+        (None, _) => format!(
+            "Audit {what} from the day {secret} was first exposed until the revocation; a working \
+             tree does not tell that day: run `antleak history` in the repository to find the \
+             commit that first exposed it."
+        ),
+    }
+}
+
+fn dotenv_steps(finding: &Finding) -> Vec<String> {
+    let path = &finding.path;
+    let holds_credential = finding.severity >= crate::rules::Severity::High;
+    match (finding.rule, finding.source) {
+        (RuleId::DotenvUnignored, _) => vec![format!(
+            "Add {path} to .gitignore before it is committed: `echo '{path}' >> .gitignore`."
+        )],
+        (_, Source::Staged) => vec![
+            format!("Unstage it, keeping the file on disk: `git rm --cached {path}`."),
+            format!(
+                "Add it to .gitignore so it cannot be staged again: `echo '{path}' >> .gitignore`."
+            ),
+            "Commit a template instead (.env.example) with the variable names and no values."
+                .to_string(),
+        ],
+        _ => {
+            let mut steps = vec![
+                format!(
+                    "Stop tracking it, keeping the file on disk: `git rm --cached {path}` and commit."
+                ),
+                format!("Add it to .gitignore: `echo '{path}' >> .gitignore`."),
+            ];
+            steps.push(if holds_credential {
+                "Treat every credential that was ever in it as leaked: rotate each one (see the \
+                 credential checklists). Removing the file, or even rewriting history, does not \
+                 un-leak what clones and forks already have."
+                    .to_string()
+            } else {
+                "Treat every secret that was ever in it as leaked (database passwords, tokens, \
+                 other API keys) and rotate them: its old versions stay in history."
+                    .to_string()
+            });
+            steps
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{CommitInfo, Secret};
+    use crate::rules::Severity;
+
+    fn key_finding(secret: &str, rule: RuleId, date: Option<&str>) -> Finding {
+        Finding {
+            rule,
+            severity: rule.base_severity(),
+            source: if date.is_some() {
+                Source::History
+            } else {
+                Source::Worktree
+            },
+            path: "a.py".into(),
+            root: None,
+            line: Some(1),
+            column: Some(1),
+            secret: Some(Secret::new(secret.into())),
+            commit: date.map(|d| CommitInfo {
+                id: "0".repeat(40),
+                author: "A <a@example.com>".into(),
+                date: d.into(),
+            }),
+            still_in_head: date.map(|_| false),
+        }
+    }
+
+    #[test]
+    fn one_entry_per_credential_with_earliest_date_and_five_steps() {
+        let secret = format!("sk-ant-api03-{}AA", "Q7w".repeat(31));
+        let findings = vec![
+            key_finding(
+                &secret,
+                RuleId::AnthropicApiKey,
+                Some("2024-05-01T00:00:00Z"),
+            ),
+            key_finding(
+                &secret,
+                RuleId::AnthropicApiKey,
+                Some("2023-01-02T03:04:05Z"),
+            ),
+        ];
+        let plan = plan(&findings);
+        assert_eq!(plan.credentials.len(), 1);
+        let entry = &plan.credentials[0];
+        assert_eq!(entry.first_leaked.as_deref(), Some("2023-01-02T03:04:05Z"));
+        assert_eq!(entry.steps.len(), 5);
+        assert!(
+            entry.steps[0].starts_with("Revoke sk-ant-api03-Q7w…"),
+            "{}",
+            entry.steps[0]
+        );
+        assert!(entry.steps[2].contains("ANTHROPIC_API_KEY"));
+        assert!(entry.steps[3].starts_with("Restart"));
+        assert!(entry.steps[4].contains("from 2023-01-02T03:04:05Z"));
+        assert!(entry.steps.iter().all(|s| !s.contains(&secret)));
+    }
+
+    #[test]
+    fn admin_keys_come_first_and_point_at_the_admin_keys_page() {
+        let api = format!("sk-ant-api03-{}AA", "Q7w".repeat(31));
+        let admin = format!("sk-ant-admin01-{}AA", "Z8e".repeat(31));
+        let plan = plan(&[
+            key_finding(&api, RuleId::AnthropicApiKey, None),
+            key_finding(&admin, RuleId::AnthropicAdminKey, None),
+        ]);
+        assert_eq!(plan.credentials[0].rule, RuleId::AnthropicAdminKey);
+        assert!(plan.credentials[0].steps[0].contains("Admin Keys"));
+        assert!(plan.credentials[1].steps[4].contains("antleak history"));
+    }
+
+    #[test]
+    fn committed_dotenv_gets_its_own_steps() {
+        let finding = Finding {
+            rule: RuleId::DotenvCommitted,
+            severity: Severity::High,
+            source: Source::Worktree,
+            path: "deploy/.env".into(),
+            root: None,
+            line: None,
+            column: None,
+            secret: None,
+            commit: None,
+            still_in_head: None,
+        };
+        let plan = plan(&[finding]);
+        assert!(plan.credentials.is_empty());
+        let steps = &plan.dotenv_files[0].steps;
+        assert!(steps[0].contains("git rm --cached deploy/.env"));
+        assert!(steps[1].contains(".gitignore"));
+        assert!(steps[2].contains("leaked"));
+    }
+}

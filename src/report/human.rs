@@ -1,0 +1,196 @@
+//! The report for people: one block per leaked credential (the key as the
+//! Console lists it, every place it was found, then its recovery checklist),
+//! one block per `.env` file, and a one-line summary.
+//!
+//! File names come from the scanned tree and may be hostile: control
+//! characters are escaped so a name cannot forge or corrupt lines.
+
+use std::io::{self, Write};
+
+use colored::{ColoredString, Colorize};
+
+use super::Style;
+use crate::finding::{Finding, Report};
+use crate::messages::escape_control;
+use crate::rules::Severity;
+
+pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    let plan = &report.remediation;
+    if report.findings.is_empty() {
+        if !style.quiet {
+            writeln!(
+                out,
+                "{} no Anthropic credential and no exposed .env file found.",
+                "✓".green().bold()
+            )?;
+            writeln!(out, "{}", summary_line(report))?;
+        }
+        return Ok(());
+    }
+    writeln!(out, "{}", headline(report).bold())?;
+    for entry in &plan.credentials {
+        let found: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| {
+                f.secret
+                    .as_ref()
+                    .is_some_and(|s| s.fingerprint() == entry.fingerprint)
+            })
+            .collect();
+        let worst = found
+            .iter()
+            .map(|f| f.severity)
+            .max()
+            .unwrap_or(Severity::High);
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{}  {}  {}",
+            severity(worst),
+            entry.secret_redacted.bold(),
+            entry.rule.as_str().dimmed()
+        )?;
+        if style.show_secrets {
+            if let Some(secret) = found.first().and_then(|f| f.secret.as_ref()) {
+                writeln!(out, "  secret: {}", secret.expose())?;
+            }
+        }
+        writeln!(out, "  fingerprint {}", entry.fingerprint.dimmed())?;
+        writeln!(out, "  found at:")?;
+        for f in &found {
+            writeln!(out, "    {}", location(f))?;
+        }
+        if let Some(date) = &entry.first_leaked {
+            writeln!(
+                out,
+                "  exposed since {} (first commit that held it)",
+                date.bold()
+            )?;
+        }
+        write_steps(out, &entry.steps)?;
+    }
+    for entry in &plan.dotenv_files {
+        let found: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.secret.is_none() && f.path == entry.path && f.rule == entry.rule)
+            .collect();
+        let worst = found
+            .iter()
+            .map(|f| f.severity)
+            .max()
+            .unwrap_or(Severity::Medium);
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{}  {}  {}",
+            severity(worst),
+            escape_control(&entry.path).bold(),
+            format!("{} ({})", entry.rule.description(), entry.rule.as_str()).dimmed()
+        )?;
+        for f in found.iter().filter(|f| f.commit.is_some()) {
+            writeln!(out, "    {}", location(f))?;
+        }
+        write_steps(out, &entry.steps)?;
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", summary_line(report))
+}
+
+fn headline(report: &Report) -> String {
+    let plan = &report.remediation;
+    let keys = plan.credentials.len();
+    let files = plan.dotenv_files.len();
+    let mut parts = Vec::new();
+    if keys > 0 {
+        parts.push(format!("{keys} leaked credential{}", plural(keys)));
+    }
+    if files > 0 {
+        parts.push(format!("{files} exposed .env file{}", plural(files)));
+    }
+    let what = parts.join(" and ");
+    match report.command {
+        "staged" => format!("antleak: this commit would add {what}; it has been stopped."),
+        _ => format!("antleak: {what}."),
+    }
+}
+
+fn write_steps(out: &mut dyn Write, steps: &[String]) -> io::Result<()> {
+    writeln!(out, "  {}", "what to do now:".bold())?;
+    for (i, step) in steps.iter().enumerate() {
+        writeln!(out, "    {}. {step}", i + 1)?;
+    }
+    Ok(())
+}
+
+fn location(f: &Finding) -> String {
+    let mut place = String::new();
+    if let Some(root) = &f.root {
+        place.push_str(&escape_control(root));
+        place.push_str(": ");
+    }
+    place.push_str(&escape_control(&f.path));
+    if let (Some(line), Some(column)) = (f.line, f.column) {
+        place.push_str(&format!(":{line}:{column}"));
+    }
+    if let Some(commit) = &f.commit {
+        place.push_str(&format!(
+            "  (commit {} on {} by {}{})",
+            &commit.id[..commit.id.len().min(12)],
+            commit.date,
+            escape_control(&commit.author),
+            match f.still_in_head {
+                Some(true) => ", still in HEAD",
+                Some(false) => ", no longer in HEAD",
+                None => "",
+            }
+        ));
+    }
+    place
+}
+
+fn severity(severity: Severity) -> ColoredString {
+    let label = format!("{:<8}", severity.as_str().to_uppercase());
+    match severity {
+        Severity::Critical => label.on_red().white().bold(),
+        Severity::High => label.red().bold(),
+        Severity::Medium => label.yellow().bold(),
+        Severity::Low => label.cyan(),
+    }
+}
+
+fn summary_line(report: &Report) -> String {
+    let s = &report.summary;
+    let scanned = if s.files_scanned > 0 || s.blobs_scanned == 0 {
+        format!(
+            "{} file{}",
+            s.files_scanned,
+            plural(s.files_scanned as usize)
+        )
+    } else {
+        format!(
+            "{} blob{}",
+            s.blobs_scanned,
+            plural(s.blobs_scanned as usize)
+        )
+    };
+    let mut line = format!(
+        "{} finding{} · {scanned} · {:.1} MB · {:.2} s",
+        s.findings,
+        plural(s.findings as usize),
+        s.bytes_scanned as f64 / 1e6,
+        s.elapsed_ms as f64 / 1e3
+    );
+    if s.unreadable > 0 {
+        line.push_str(&format!(" · {} unreadable (see warnings)", s.unreadable));
+    }
+    if s.shallow == Some(true) {
+        line.push_str(" · shallow clone: older history was not scanned");
+    }
+    line.dimmed().to_string()
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

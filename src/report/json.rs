@@ -1,0 +1,161 @@
+//! The JSON report of the SPEC (`schema_version` 1): one object, written at
+//! the end of the scan. These wire structs are separate from the domain types
+//! so the contract is visible in one place; fields that do not apply are
+//! omitted rather than `null` (a dotenv finding has no `line`).
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::Style;
+use crate::finding::{Finding, Report, Source};
+use crate::rules::{RuleId, Severity};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    schema_version: u32,
+    tool: Tool,
+    command: &'a str,
+    findings: Vec<JsonFinding<'a>>,
+    remediation: Vec<JsonRemediation<'a>>,
+    dotenv_remediation: Vec<JsonDotenvRemediation<'a>>,
+    summary: JsonSummary,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: RuleId,
+    severity: Severity,
+    source: Source,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    root: Option<&'a str>,
+    path: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    column: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret_redacted: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fingerprint: Option<String>,
+    /// Only with `--show-secrets`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commit: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    author: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    still_in_head: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct JsonRemediation<'a> {
+    fingerprint: &'a str,
+    secret_redacted: &'a str,
+    rule: RuleId,
+    /// `null` when the date is unknown (working tree, staged).
+    first_leaked: Option<&'a str>,
+    steps: &'a [String],
+}
+
+#[derive(Serialize)]
+struct JsonDotenvRemediation<'a> {
+    path: &'a str,
+    rule: RuleId,
+    steps: &'a [String],
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    findings: u64,
+    files_scanned: u64,
+    blobs_scanned: u64,
+    bytes_scanned: u64,
+    unreadable: u64,
+    elapsed_ms: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shallow: Option<bool>,
+}
+
+pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    let wire = JsonReport {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "antleak",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        command: report.command,
+        findings: report
+            .findings
+            .iter()
+            .map(|f| finding(f, style.show_secrets))
+            .collect(),
+        remediation: report
+            .remediation
+            .credentials
+            .iter()
+            .map(|r| JsonRemediation {
+                fingerprint: &r.fingerprint,
+                secret_redacted: &r.secret_redacted,
+                rule: r.rule,
+                first_leaked: r.first_leaked.as_deref(),
+                steps: &r.steps,
+            })
+            .collect(),
+        dotenv_remediation: report
+            .remediation
+            .dotenv_files
+            .iter()
+            .map(|r| JsonDotenvRemediation {
+                path: &r.path,
+                rule: r.rule,
+                steps: &r.steps,
+            })
+            .collect(),
+        summary: JsonSummary {
+            findings: report.summary.findings,
+            files_scanned: report.summary.files_scanned,
+            blobs_scanned: report.summary.blobs_scanned,
+            bytes_scanned: report.summary.bytes_scanned,
+            unreadable: report.summary.unreadable,
+            elapsed_ms: report.summary.elapsed_ms,
+            shallow: report.summary.shallow,
+        },
+    };
+    serde_json::to_writer_pretty(&mut *out, &wire)?;
+    writeln!(out)
+}
+
+fn finding(f: &Finding, show_secrets: bool) -> JsonFinding<'_> {
+    JsonFinding {
+        rule: f.rule,
+        severity: f.severity,
+        source: f.source,
+        root: f.root.as_deref(),
+        path: &f.path,
+        line: f.line,
+        column: f.column,
+        secret_redacted: f.secret.as_ref().map(|s| s.redacted()),
+        fingerprint: f.secret.as_ref().map(|s| s.fingerprint()),
+        secret: f
+            .secret
+            .as_ref()
+            .filter(|_| show_secrets)
+            .map(|s| s.expose()),
+        commit: f.commit.as_ref().map(|c| c.id.as_str()),
+        author: f.commit.as_ref().map(|c| c.author.as_str()),
+        date: f.commit.as_ref().map(|c| c.date.as_str()),
+        still_in_head: f.still_in_head,
+    }
+}

@@ -1,0 +1,212 @@
+//! Where bytes come from: a working tree (`scan`), the git index (`staged`)
+//! or every blob in a repository's history (`history`).
+//!
+//! Sources turn what they read into [`Finding`]s with the pure scanner and
+//! return them; they never print (beyond `warn!`) and never decide exit codes.
+//! A per-file problem is a warning plus a count in [`Stats`]; only a problem
+//! that makes the whole scan impossible is an `Err`.
+
+pub mod history;
+pub mod staged;
+pub mod worktree;
+
+use std::io::{self, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::finding::{Finding, Source};
+use crate::rules::{self, DotenvKind, RuleId, Severity};
+use crate::scanner::{self, Match};
+
+/// Counters shared by the worker threads of a scan.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub files: AtomicU64,
+    pub blobs: AtomicU64,
+    pub bytes: AtomicU64,
+    pub unreadable: AtomicU64,
+}
+
+impl Stats {
+    pub fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Warns about an input that could not be read and counts it.
+    pub fn unreadable(&self, what: &str, err: impl std::fmt::Display) {
+        Stats::add(&self.unreadable, 1);
+        crate::warn!("{what}: {err}");
+    }
+}
+
+/// Reads at most this much of a file at a time, so memory stays bounded
+/// whatever the size of the file.
+const WINDOW: usize = 8 << 20;
+
+/// Scans everything `reader` yields, a window at a time, and returns the
+/// matches with line and column relative to the whole input, plus the number
+/// of bytes read. `buf` is reused between calls by the same worker thread.
+pub fn scan_reader(mut reader: impl Read, buf: &mut Vec<u8>) -> io::Result<(Vec<Match>, u64)> {
+    let mut matches = Vec::new();
+    let mut total = 0u64;
+    // Newlines before buf[0], and how far into its line buf[0] sits (windows
+    // start mid-line only for lines longer than a window).
+    let mut lines_before = 0u64;
+    let mut column_before = 0u64;
+    buf.clear();
+    loop {
+        let wanted = (WINDOW - buf.len()) as u64;
+        let read = (&mut reader).take(wanted).read_to_end(buf)? as u64;
+        total += read;
+        let at_end = read < wanted;
+        // Scan up to the last newline (no key spans one); with no newline,
+        // keep back enough bytes that a key starting in the window ends in it.
+        let settled = if at_end {
+            buf.len()
+        } else {
+            match memchr::memrchr(b'\n', buf) {
+                Some(i) => i + 1,
+                None => buf.len().saturating_sub(scanner::MAX_CANDIDATE_LEN),
+            }
+        };
+        for mut m in scanner::scan(buf) {
+            if m.offset >= settled {
+                break;
+            }
+            if m.line == 1 {
+                m.column += column_before;
+            }
+            m.line += lines_before;
+            matches.push(m);
+        }
+        if at_end {
+            return Ok((matches, total));
+        }
+        let done = &buf[..settled];
+        lines_before += memchr::memchr_iter(b'\n', done).count() as u64;
+        column_before = match memchr::memrchr(b'\n', done) {
+            Some(i) => (settled - i - 1) as u64,
+            None => column_before + settled as u64,
+        };
+        buf.drain(..settled);
+    }
+}
+
+/// The findings for one blob or file: one per credential match, plus the
+/// `.env` finding when `dotenv_rule` says the file itself is a problem.
+pub fn findings_for(
+    path: &str,
+    source: Source,
+    matches: Vec<Match>,
+    dotenv_rule: Option<RuleId>,
+) -> Vec<Finding> {
+    let holds_credential = !matches.is_empty();
+    let mut findings: Vec<Finding> = matches
+        .into_iter()
+        .map(|m| Finding {
+            rule: m.rule,
+            severity: m.rule.base_severity(),
+            source,
+            path: path.to_string(),
+            root: None,
+            line: Some(m.line),
+            column: Some(m.column),
+            secret: Some(m.secret),
+            commit: None,
+            still_in_head: None,
+        })
+        .collect();
+    if let Some(rule) = dotenv_rule {
+        let severity = if rule == RuleId::DotenvCommitted && holds_credential {
+            Severity::High
+        } else {
+            rule.base_severity()
+        };
+        findings.push(Finding {
+            rule,
+            severity,
+            source,
+            path: path.to_string(),
+            root: None,
+            line: None,
+            column: None,
+            secret: None,
+            commit: None,
+            still_in_head: None,
+        });
+    }
+    findings
+}
+
+/// Whether the last component of a `/`-separated path names a `.env` file
+/// that holds settings (templates are not).
+pub fn is_dotenv_path(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    rules::dotenv_kind(name) == Some(DotenvKind::Secrets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(seed: u8) -> String {
+        let body: String = (0..93u32)
+            .map(|i| {
+                let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+                alphabet[((i * 7 + seed as u32 * 13 + i * i) % 62) as usize] as char
+            })
+            .collect();
+        format!("{}{body}AA", ["sk", "ant", "api03-"].join("-"))
+    }
+
+    #[test]
+    fn windows_keep_lines_columns_and_keys_across_boundaries() {
+        let k1 = key(1);
+        let k2 = key(2);
+        let k3 = key(3);
+        // A key right at a window boundary, a key after many lines, and a key
+        // on a line far longer than a window.
+        let mut data = Vec::new();
+        let line = "x".repeat(99) + "\n";
+        while data.len() + 50 < WINDOW {
+            data.extend_from_slice(line.as_bytes());
+        }
+        let lines_before_k1 = data.len() / line.len();
+        data.extend_from_slice(format!("abc{k1}\n").as_bytes());
+        data.extend(std::iter::repeat_n(b'y', WINDOW + 5000));
+        data.extend_from_slice(format!(" {k2}\n\n{k3}").as_bytes());
+        let mut buf = Vec::new();
+        let (matches, total) = scan_reader(&data[..], &mut buf).unwrap();
+        assert_eq!(total, data.len() as u64);
+        let got: Vec<(u64, u64, &str)> = matches
+            .iter()
+            .map(|m| (m.line, m.column, m.secret.expose()))
+            .collect();
+        let l1 = lines_before_k1 as u64 + 1;
+        assert_eq!(
+            got,
+            vec![
+                (l1, 4, k1.as_str()),
+                (l1 + 1, WINDOW as u64 + 5000 + 2, k2.as_str()),
+                (l1 + 3, 1, k3.as_str())
+            ]
+        );
+    }
+}
+
+/// Opens the repository that holds `dir` (default: the current directory).
+pub fn open_repo(dir: Option<&std::path::Path>) -> anyhow::Result<git2::Repository> {
+    let dir = dir.unwrap_or(std::path::Path::new("."));
+    git2::Repository::discover(dir).map_err(|err| {
+        anyhow::anyhow!(
+            "{}: not a git repository ({})",
+            dir.display(),
+            err.message()
+        )
+    })
+}
+
+/// Where a repository's `.antleak.toml` lives: its work tree, or the git
+/// directory of a bare repository.
+pub fn repo_root(repo: &git2::Repository) -> Option<std::path::PathBuf> {
+    Some(repo.workdir().unwrap_or(repo.path()).to_path_buf())
+}

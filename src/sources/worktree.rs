@@ -1,0 +1,255 @@
+//! `antleak scan`: files under one or more paths, in parallel.
+//!
+//! The `ignore` crate's walker honours `.gitignore` (nested), `.ignore`,
+//! `.git/info/exclude` and the global git excludes; hidden files are scanned
+//! (`.env` is hidden), `.git/` is never entered, symlinks are not followed and
+//! only regular files are opened (a FIFO would block, a device never ends).
+//!
+//! Git adds two facts the walker cannot know. A file that git tracks although
+//! `.gitignore` now matches it (committed before the ignore line was added) is
+//! never yielded by the walker, yet its content is in the repository: after
+//! the walk, every tracked file the walker did not yield is scanned too. And a
+//! yielded `.env` file is `dotenv-committed` when git tracks it, or
+//! `dotenv-unignored` when git would let someone `git add` it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::{Context, Result, bail};
+use ignore::{WalkBuilder, WalkState};
+
+use super::{Stats, findings_for, is_dotenv_path, scan_reader};
+use crate::finding::{Finding, Source};
+use crate::rules::RuleId;
+
+pub struct Options {
+    pub threads: usize,
+    /// `--no-ignore`: scan every file, whatever the ignore files say.
+    pub no_ignore: bool,
+}
+
+/// Scans every root and returns its findings. Paths in findings are relative
+/// to their root; with several roots each finding also names its root.
+pub fn scan(roots: &[PathBuf], options: &Options, stats: &Stats) -> Result<Vec<Finding>> {
+    let mut findings = Vec::new();
+    for root in roots {
+        let metadata = std::fs::metadata(root).with_context(|| format!("{}", root.display()))?;
+        if !metadata.is_dir() && !metadata.is_file() {
+            bail!("{}: not a file or directory", root.display());
+        }
+        let mut found = scan_root(root, metadata.is_dir(), options, stats)?;
+        if roots.len() > 1 {
+            let shown = root.to_string_lossy().into_owned();
+            found.iter_mut().for_each(|f| f.root = Some(shown.clone()));
+        }
+        findings.append(&mut found);
+    }
+    Ok(findings)
+}
+
+fn scan_root(root: &Path, is_dir: bool, options: &Options, stats: &Stats) -> Result<Vec<Finding>> {
+    // Paths are reported relative to the directory scanned; a file given as a
+    // root is reported by its name.
+    let base = if is_dir {
+        root.to_path_buf()
+    } else {
+        root.parent().map(Path::to_path_buf).unwrap_or_default()
+    };
+    let repo = GitContext::open(&base)?;
+    let found = Mutex::new(Vec::new());
+    let walker = walker(root, options);
+    walker.run(|| {
+        let mut buf = Vec::new();
+        let found = &found;
+        let repo = &repo;
+        let base = &base;
+        Box::new(move |entry| {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(err) => {
+                    stats.unreadable("walking", err);
+                    return WalkState::Continue;
+                }
+            };
+            // Regular files only: no directories, symlinks, FIFOs, sockets
+            // or devices.
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
+                return WalkState::Continue;
+            }
+            let rel = relative(base, entry.path());
+            let tracked = repo.as_ref().is_some_and(|r| r.mark_seen(&rel));
+            let dotenv_rule = if is_dotenv_path(&rel) {
+                match repo {
+                    Some(_) if tracked => Some(RuleId::DotenvCommitted),
+                    Some(r) if !r.is_ignored(&rel) => Some(RuleId::DotenvUnignored),
+                    _ => None,
+                }
+            } else {
+                None
+            };
+            let mut result = scan_file(entry.path(), &rel, dotenv_rule, &mut buf, stats);
+            if !result.is_empty() {
+                found
+                    .lock()
+                    .expect("no worker panics while holding the lock")
+                    .append(&mut result);
+            }
+            WalkState::Continue
+        })
+    });
+    let mut findings = found.into_inner().expect("no worker panicked");
+    // A file given as a root was scanned whatever the ignore files say; the
+    // other tracked files of its directory were not asked for.
+    if let (true, Some(repo)) = (is_dir, &repo) {
+        let mut buf = Vec::new();
+        for rel in repo.unseen_tracked_files() {
+            let path = base.join(&rel);
+            // Only files present in the work tree: a tracked file deleted from
+            // disk has nothing to read here (`history` sees it).
+            if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+                let rule = is_dotenv_path(&rel).then_some(RuleId::DotenvCommitted);
+                findings.extend(scan_file(&path, &rel, rule, &mut buf, stats));
+            }
+        }
+    }
+    Ok(findings)
+}
+
+fn walker(root: &Path, options: &Options) -> ignore::WalkParallel {
+    let mut builder = WalkBuilder::new(root);
+    builder
+        .standard_filters(!options.no_ignore)
+        .hidden(false)
+        .follow_links(false)
+        .threads(options.threads)
+        // Match the name, not the type: in linked worktrees and submodules
+        // `.git` is a file.
+        .filter_entry(|entry| entry.file_name() != ".git");
+    builder.build_parallel()
+}
+
+fn scan_file(
+    path: &Path,
+    rel: &str,
+    dotenv_rule: Option<RuleId>,
+    buf: &mut Vec<u8>,
+    stats: &Stats,
+) -> Vec<Finding> {
+    let scanned = std::fs::File::open(path).and_then(|file| scan_reader(file, buf));
+    match scanned {
+        Ok((matches, bytes)) => {
+            Stats::add(&stats.files, 1);
+            Stats::add(&stats.bytes, bytes);
+            findings_for(rel, Source::Worktree, matches, dotenv_rule)
+        }
+        Err(err) => {
+            stats.unreadable(&path.display().to_string(), err);
+            // The file cannot be read, but git's view of it still holds.
+            findings_for(rel, Source::Worktree, Vec::new(), dotenv_rule)
+        }
+    }
+}
+
+/// `/`-separated path of `path` relative to `base`.
+fn relative(base: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(base).unwrap_or(path);
+    let text = rel.to_string_lossy();
+    if std::path::MAIN_SEPARATOR == '/' {
+        text.into_owned()
+    } else {
+        text.replace(std::path::MAIN_SEPARATOR, "/")
+    }
+}
+
+/// What git knows about the files under the scanned directory: which are
+/// tracked (the index, restricted to that directory) and which are ignored.
+struct GitContext {
+    repo: Mutex<git2::Repository>,
+    /// Index paths under the scanned directory, relative to it, sorted.
+    tracked: Vec<String>,
+    seen: Vec<AtomicBool>,
+    /// The scanned directory relative to the work tree (`""` or `"sub/dir/"`).
+    prefix: String,
+}
+
+impl GitContext {
+    /// `None` outside a git work tree. A repository that exists but cannot
+    /// be read is fatal: its `.env` verdicts would be wrong.
+    fn open(dir: &Path) -> Result<Option<GitContext>> {
+        let repo = match git2::Repository::discover(dir) {
+            Ok(repo) => repo,
+            Err(err) if err.code() == git2::ErrorCode::NotFound => return Ok(None),
+            Err(err) => {
+                return Err(err)
+                    .with_context(|| format!("{}: opening git repository", dir.display()));
+            }
+        };
+        let Some(workdir) = repo.workdir() else {
+            return Ok(None);
+        };
+        let workdir = workdir
+            .canonicalize()
+            .with_context(|| format!("{}", workdir.display()))?;
+        let dir = dir
+            .canonicalize()
+            .with_context(|| format!("{}", dir.display()))?;
+        let Ok(inside) = dir.strip_prefix(&workdir) else {
+            return Ok(None);
+        };
+        let mut prefix = relative(Path::new(""), inside);
+        if !prefix.is_empty() {
+            prefix.push('/');
+        }
+        let index = repo
+            .index()
+            .with_context(|| format!("{}: reading the git index", workdir.display()))?;
+        let mut tracked: Vec<String> = index
+            .iter()
+            // Gitlinks (submodules) are directories of another repository.
+            .filter(|entry| entry.mode != 0o160000)
+            .filter_map(|entry| {
+                let path = String::from_utf8_lossy(&entry.path).into_owned();
+                path.strip_prefix(&prefix).map(str::to_string)
+            })
+            .collect();
+        tracked.sort_unstable();
+        tracked.dedup();
+        let seen = tracked.iter().map(|_| AtomicBool::new(false)).collect();
+        Ok(Some(GitContext {
+            repo: Mutex::new(repo),
+            tracked,
+            seen,
+            prefix,
+        }))
+    }
+
+    /// Records that the walker yielded `rel`; returns whether git tracks it.
+    fn mark_seen(&self, rel: &str) -> bool {
+        match self.tracked.binary_search_by(|p| p.as_str().cmp(rel)) {
+            Ok(i) => {
+                self.seen[i].store(true, Ordering::Relaxed);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    fn is_ignored(&self, rel: &str) -> bool {
+        let repo = self
+            .repo
+            .lock()
+            .expect("no worker panics while holding the lock");
+        let path = format!("{}{rel}", self.prefix);
+        repo.is_path_ignored(Path::new(&path)).unwrap_or(false)
+    }
+
+    /// Tracked files the walker never yielded: ignored although tracked.
+    fn unseen_tracked_files(&self) -> impl Iterator<Item = String> + '_ {
+        self.tracked
+            .iter()
+            .zip(&self.seen)
+            .filter(|(_, seen)| !seen.load(Ordering::Relaxed))
+            .map(|(path, _)| path.clone())
+    }
+}
