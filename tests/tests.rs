@@ -1,1 +1,6 @@
-mod x;
+//! Integration tests: the real binary against trees and git repositories
+//! built at test time. One test binary, one module per command or concern.
+
+mod util;
+
+mod scan;

@@ -1,0 +1,198 @@
+//! Test helpers: keys generated at run time (no key literal is ever in the
+//! source), trees and git repositories built in a fresh temporary directory
+//! with pinned identities and dates, and the real antleak binary run with an
+//! isolated git configuration.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+pub const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+
+/// A key of the documented shape: `sk-ant-<kind>-` + 93 random characters +
+/// `AA`, deterministic in `seed`.
+pub fn fake_key(kind: &str, seed: u64) -> String {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(7);
+    let body: String = (0..93)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ALPHABET[(state >> 58) as usize] as char
+        })
+        .collect();
+    format!("{}{kind}-{body}AA", ["sk", "ant", ""].join("-"))
+}
+
+/// A fresh directory with its own HOME, so no global git config or excludes
+/// of the machine change what a test sees.
+pub struct Sandbox {
+    _temp: tempfile::TempDir,
+    pub root: PathBuf,
+    pub home: PathBuf,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let root = temp.path().join("work");
+        let home = temp.path().join("home");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::create_dir_all(&home).unwrap();
+        Sandbox {
+            _temp: temp,
+            root,
+            home,
+        }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    /// Writes a file (creating its directories) under the sandbox root.
+    pub fn write(&self, rel: &str, contents: impl AsRef<[u8]>) -> &Sandbox {
+        let path = self.root.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(path, contents).unwrap();
+        self
+    }
+
+    /// Runs git in `dir` (relative to the root) with pinned identity and dates.
+    pub fn git_in(&self, dir: &str, args: &[&str]) -> String {
+        let out = self.git_command(&self.root.join(dir), args).output().expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn git(&self, args: &[&str]) -> String {
+        self.git_in("", args)
+    }
+
+    pub fn git_command(&self, dir: &Path, args: &[&str]) -> Command {
+        let mut cmd = Command::new("git");
+        cmd.current_dir(dir).args(args);
+        self.isolate(&mut cmd);
+        cmd.env("GIT_AUTHOR_NAME", "Ada Lovelace")
+            .env("GIT_AUTHOR_EMAIL", "ada@example.com")
+            .env("GIT_COMMITTER_NAME", "Ada Lovelace")
+            .env("GIT_COMMITTER_EMAIL", "ada@example.com")
+            .env("GIT_AUTHOR_DATE", "2024-03-05T10:11:12Z")
+            .env("GIT_COMMITTER_DATE", "2024-03-05T10:11:12Z");
+        cmd
+    }
+
+    /// `git init` with a fixed default branch.
+    pub fn init(&self) -> &Sandbox {
+        self.git(&["init", "-q", "-b", "main"]);
+        self
+    }
+
+    /// Stages everything and commits at `date` (RFC 3339) as `author`
+    /// (`Name <email>`); returns the commit id.
+    pub fn commit_as(&self, message: &str, date: &str, author: (&str, &str)) -> String {
+        self.git(&["add", "-A"]);
+        let mut cmd = self.git_command(&self.root, &["commit", "-q", "--allow-empty", "-m", message]);
+        cmd.env("GIT_AUTHOR_DATE", date)
+            .env("GIT_COMMITTER_DATE", date)
+            .env("GIT_AUTHOR_NAME", author.0)
+            .env("GIT_AUTHOR_EMAIL", author.1);
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        self.git(&["rev-parse", "HEAD"]).trim().to_string()
+    }
+
+    pub fn commit(&self, message: &str, date: &str) -> String {
+        self.commit_as(message, date, ("Ada Lovelace", "ada@example.com"))
+    }
+
+    fn isolate(&self, cmd: &mut Command) {
+        cmd.env("HOME", &self.home)
+            .env("XDG_CONFIG_HOME", self.home.join(".config"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_INDEX_FILE")
+            .env_remove("GIT_WORK_TREE")
+            .env_remove("NO_COLOR");
+    }
+
+    /// The antleak binary, run in the sandbox root with isolated config.
+    pub fn antleak(&self, args: &[&str]) -> Run {
+        self.antleak_in("", args)
+    }
+
+    pub fn antleak_in(&self, dir: &str, args: &[&str]) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_antleak"));
+        cmd.current_dir(self.root.join(dir)).args(args);
+        self.isolate(&mut cmd);
+        Run::from(cmd.output().expect("antleak runs"))
+    }
+}
+
+/// The result of one antleak run.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(out: Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
+    }
+
+    /// Asserts that no 32-character piece of `secret` is anywhere in the output.
+    pub fn assert_hides(&self, secret: &str) {
+        assert_hidden(&format!("{}{}", self.stdout, self.stderr), secret);
+    }
+
+    pub fn assert_code(&self, code: i32) -> &Run {
+        assert_eq!(
+            self.code, code,
+            "exit code\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+pub fn assert_hidden(text: &str, secret: &str) {
+    for start in 0..=secret.len().saturating_sub(32) {
+        let piece = &secret[start..start + 32.min(secret.len())];
+        assert!(!text.contains(piece), "secret piece {piece:?} leaked into output:\n{text}");
+    }
+}
+
+/// The findings of a JSON report as (rule, path, line) triples, in order.
+pub fn rules_paths_lines(report: &Value) -> Vec<(String, String, Option<u64>)> {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64(),
+            )
+        })
+        .collect()
+}
