@@ -154,7 +154,7 @@ mod tests {
     fn finds_keys_wherever_they_sit() {
         let k = key("api03", 1);
         let contexts = [
-            format!("{k}"),
+            k.clone(),
             format!("ANTHROPIC_API_KEY={k}\n"),
             format!("x=\"{k}\","),
             format!("{{\"key\":\"{k}\"}}"),

@@ -63,7 +63,10 @@ impl Sandbox {
 
     /// Runs git in `dir` (relative to the root) with pinned identity and dates.
     pub fn git_in(&self, dir: &str, args: &[&str]) -> String {
-        let out = self.git_command(&self.root.join(dir), args).output().expect("git runs");
+        let out = self
+            .git_command(&self.root.join(dir), args)
+            .output()
+            .expect("git runs");
         assert!(
             out.status.success(),
             "git {args:?} failed: {}",
@@ -99,13 +102,20 @@ impl Sandbox {
     /// (`Name <email>`); returns the commit id.
     pub fn commit_as(&self, message: &str, date: &str, author: (&str, &str)) -> String {
         self.git(&["add", "-A"]);
-        let mut cmd = self.git_command(&self.root, &["commit", "-q", "--allow-empty", "-m", message]);
+        let mut cmd = self.git_command(
+            &self.root,
+            &["commit", "-q", "--allow-empty", "-m", message],
+        );
         cmd.env("GIT_AUTHOR_DATE", date)
             .env("GIT_COMMITTER_DATE", date)
             .env("GIT_AUTHOR_NAME", author.0)
             .env("GIT_AUTHOR_EMAIL", author.1);
         let out = cmd.output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         self.git(&["rev-parse", "HEAD"]).trim().to_string()
     }
 
@@ -128,12 +138,35 @@ impl Sandbox {
         self.antleak_in("", args)
     }
 
+    /// Runs antleak as an unprivileged user when the tests run as root, so
+    /// that file permissions really deny access (root reads everything).
+    pub fn antleak_unprivileged(&self, args: &[&str]) -> Run {
+        if !is_root() {
+            return self.antleak(args);
+        }
+        use std::os::unix::fs::PermissionsExt;
+        let top = self.root.parent().unwrap();
+        std::fs::set_permissions(top, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut cmd = Command::new("setpriv");
+        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(env!("CARGO_BIN_EXE_antleak"))
+            .args(args)
+            .current_dir(&self.root);
+        self.isolate(&mut cmd);
+        Run::from(cmd.output().expect("setpriv runs"))
+    }
+
     pub fn antleak_in(&self, dir: &str, args: &[&str]) -> Run {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_antleak"));
         cmd.current_dir(self.root.join(dir)).args(args);
         self.isolate(&mut cmd);
         Run::from(cmd.output().expect("antleak runs"))
     }
+}
+
+fn is_root() -> bool {
+    let out = Command::new("id").arg("-u").output().expect("id runs");
+    String::from_utf8_lossy(&out.stdout).trim() == "0"
 }
 
 /// The result of one antleak run.
@@ -177,7 +210,10 @@ impl Run {
 pub fn assert_hidden(text: &str, secret: &str) {
     for start in 0..=secret.len().saturating_sub(32) {
         let piece = &secret[start..start + 32.min(secret.len())];
-        assert!(!text.contains(piece), "secret piece {piece:?} leaked into output:\n{text}");
+        assert!(
+            !text.contains(piece),
+            "secret piece {piece:?} leaked into output:\n{text}"
+        );
     }
 }
 

@@ -51,10 +51,9 @@ pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<(
             entry.secret_redacted.bold(),
             entry.rule.as_str().dimmed()
         )?;
-        if style.show_secrets {
-            if let Some(secret) = found.first().and_then(|f| f.secret.as_ref()) {
-                writeln!(out, "  secret: {}", secret.expose())?;
-            }
+        let shown_secret = found.first().and_then(|f| f.secret.as_ref());
+        if let (true, Some(secret)) = (style.show_secrets, shown_secret) {
+            writeln!(out, "  secret: {}", secret.expose())?;
         }
         writeln!(out, "  fingerprint {}", entry.fingerprint.dimmed())?;
         writeln!(out, "  found at:")?;

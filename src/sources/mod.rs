@@ -144,6 +144,24 @@ pub fn is_dotenv_path(path: &str) -> bool {
     rules::dotenv_kind(name) == Some(DotenvKind::Secrets)
 }
 
+/// Opens the repository that holds `dir` (default: the current directory).
+pub fn open_repo(dir: Option<&std::path::Path>) -> anyhow::Result<git2::Repository> {
+    let dir = dir.unwrap_or(std::path::Path::new("."));
+    git2::Repository::discover(dir).map_err(|err| {
+        anyhow::anyhow!(
+            "{}: not a git repository ({})",
+            dir.display(),
+            err.message()
+        )
+    })
+}
+
+/// Where a repository's `.antleak.toml` lives: its work tree, or the git
+/// directory of a bare repository.
+pub fn repo_root(repo: &git2::Repository) -> Option<std::path::PathBuf> {
+    Some(repo.workdir().unwrap_or(repo.path()).to_path_buf())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,22 +209,4 @@ mod tests {
             ]
         );
     }
-}
-
-/// Opens the repository that holds `dir` (default: the current directory).
-pub fn open_repo(dir: Option<&std::path::Path>) -> anyhow::Result<git2::Repository> {
-    let dir = dir.unwrap_or(std::path::Path::new("."));
-    git2::Repository::discover(dir).map_err(|err| {
-        anyhow::anyhow!(
-            "{}: not a git repository ({})",
-            dir.display(),
-            err.message()
-        )
-    })
-}
-
-/// Where a repository's `.antleak.toml` lives: its work tree, or the git
-/// directory of a bare repository.
-pub fn repo_root(repo: &git2::Repository) -> Option<std::path::PathBuf> {
-    Some(repo.workdir().unwrap_or(repo.path()).to_path_buf())
 }
