@@ -52,6 +52,11 @@ impl Secret {
         )
     }
 
+    /// Length in bytes, for end columns; reveals nothing of the value.
+    pub fn byte_len(&self) -> usize {
+        self.0.len()
+    }
+
     /// The full secret. Only the report writers call this, and only when the
     /// user passed `--show-secrets`.
     pub fn expose(&self) -> &str {

@@ -70,7 +70,12 @@ pub fn plan(findings: &[Finding]) -> Plan {
         .map(|f| DotenvRemediation {
             path: f.path.clone(),
             rule: f.rule,
-            steps: dotenv_steps(f),
+            steps: dotenv_steps(
+                f.rule,
+                f.source,
+                &f.path,
+                f.severity >= crate::rules::Severity::High,
+            ),
         })
         .collect();
     Plan {
@@ -105,18 +110,7 @@ fn credential_plan(fingerprint: String, found: &[&Finding]) -> Remediation {
             var = env_var(first.rule)
         ));
     }
-    steps.push(revoke_step(first.rule, &secret));
-    steps.push(regenerate_step(first.rule));
-    steps.push(format!(
-        "Update {var} in the .env of every server and CI secret store that used {secret}.",
-        var = env_var(first.rule)
-    ));
-    steps.push(
-        "Restart the applications on those servers so they load the new key; the old one must \
-         now fail with 401."
-            .to_string(),
-    );
-    steps.push(audit_step(
+    steps.extend(runbook(
         first.rule,
         &secret,
         first_leaked.as_deref(),
@@ -128,6 +122,31 @@ fn credential_plan(fingerprint: String, found: &[&Finding]) -> Remediation {
         rule: first.rule,
         first_leaked,
         steps,
+    }
+}
+
+/// The five runbook steps for one credential, in the runbook's order.
+fn runbook(rule: RuleId, secret: &str, first_leaked: Option<&str>, source: Source) -> Vec<String> {
+    vec![
+        revoke_step(rule, secret),
+        regenerate_step(rule),
+        format!(
+            "Update {var} in the .env of every server and CI secret store that used {secret}.",
+            var = env_var(rule)
+        ),
+        "Restart the applications on those servers so they load the new key; the old one must \
+         now fail with 401."
+            .to_string(),
+        audit_step(rule, secret, first_leaked, source),
+    ]
+}
+
+/// The checklist for a rule in general, not one finding: SARIF rule help.
+pub fn checklist(rule: RuleId) -> Vec<String> {
+    if rule.is_credential() {
+        runbook(rule, "the key", None, Source::History)
+    } else {
+        dotenv_steps(rule, Source::History, "<file>", true)
     }
 }
 
@@ -193,7 +212,11 @@ fn audit_step(rule: RuleId, secret: &str, first_leaked: Option<&str>, source: So
         (None, Source::Staged) => format!(
             "If {secret} was shared elsewhere, audit {what} from that day until the revocation."
         ),
-        (None, _) => format!(
+        (None, Source::History) => format!(
+            "Audit {what} from the date of the first commit that exposed {secret} until the \
+             revocation: calls you do not recognise were made by someone else."
+        ),
+        (None, Source::Worktree) => format!(
             "Audit {what} from the day {secret} was first exposed until the revocation; a working \
              tree does not tell that day: run `antleak history` in the repository to find the \
              commit that first exposed it."
@@ -201,10 +224,8 @@ fn audit_step(rule: RuleId, secret: &str, first_leaked: Option<&str>, source: So
     }
 }
 
-fn dotenv_steps(finding: &Finding) -> Vec<String> {
-    let path = &finding.path;
-    let holds_credential = finding.severity >= crate::rules::Severity::High;
-    match (finding.rule, finding.source) {
+fn dotenv_steps(rule: RuleId, source: Source, path: &str, holds_credential: bool) -> Vec<String> {
+    match (rule, source) {
         (RuleId::DotenvUnignored, _) => vec![format!(
             "Add {path} to .gitignore before it is committed: `echo '{path}' >> .gitignore`."
         )],

@@ -3,4 +3,5 @@
 
 mod util;
 
+mod sarif;
 mod scan;

@@ -1,4 +1,4 @@
-//! Renders a [`Report`] as human text or JSON. The only code that writes to
+//! Renders a [`Report`] as human text, JSON or SARIF. The only code that writes to
 //! stdout or to `--output`.
 //!
 //! `--output FILE` is written to a temporary file in the same directory and
@@ -6,6 +6,7 @@
 
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -18,6 +19,7 @@ use crate::finding::Report;
 pub enum Format {
     Human,
     Json,
+    Sarif,
 }
 
 /// How a report is rendered.
@@ -63,5 +65,7 @@ fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> 
     match style.format {
         Format::Human => human::write(report, style, out),
         Format::Json => json::write(report, style, out),
+        // SARIF has no way to show secrets: it ignores --show-secrets.
+        Format::Sarif => sarif::write(report, out),
     }
 }

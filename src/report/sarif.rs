@@ -1,0 +1,197 @@
+//! SARIF 2.1.0 for GitHub code scanning and other SARIF consumers, built
+//! with the `serde-sarif` types.
+//!
+//! One run; one rule descriptor per antleak rule, whose help carries the
+//! recovery checklist; `partialFingerprints` carry the credential's SHA-256
+//! so code scanning keeps one alert per key across runs and line moves. This
+//! module never reads the raw secret: there is no `--show-secrets` in SARIF.
+//!
+//! Columns are 1-based byte offsets, as in the JSON report; they equal SARIF's
+//! default (UTF-16 code units) on ASCII lines, which is where keys sit.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde_json::json;
+use serde_sarif::sarif::{
+    ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag,
+    Region, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Tool,
+    ToolComponent,
+};
+use sha2::{Digest, Sha256};
+
+use crate::finding::{Finding, Report};
+use crate::remediation;
+use crate::rules::{RuleId, Severity};
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+/// Key of the fingerprint in `partialFingerprints`; versioned so a change of
+/// scheme cannot be mistaken for the old one.
+pub const FINGERPRINT_KEY: &str = "antleak/credential-sha256/v1";
+
+pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let driver = ToolComponent::builder()
+        .name("antleak")
+        .version(env!("CARGO_PKG_VERSION"))
+        .rules(
+            RuleId::ALL
+                .iter()
+                .map(|&rule| descriptor(rule))
+                .collect::<Vec<_>>(),
+        )
+        .build();
+    let results: Vec<SarifResult> = report.findings.iter().map(result).collect();
+    let run = Run::builder()
+        .tool(Tool::builder().driver(driver).build())
+        .results(results)
+        .build();
+    let sarif = Sarif::builder()
+        .schema(SCHEMA)
+        .version(json!("2.1.0"))
+        .runs(vec![run])
+        .build();
+    serde_json::to_writer_pretty(&mut *out, &sarif)?;
+    writeln!(out)
+}
+
+fn descriptor(rule: RuleId) -> ReportingDescriptor {
+    let steps = remediation::checklist(rule);
+    let text = steps
+        .iter()
+        .enumerate()
+        .map(|(i, step)| format!("{}. {step}", i + 1))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let markdown = format!("**What to do now**\n\n{text}");
+    let mut properties = BTreeMap::new();
+    properties.insert(
+        "security-severity".to_string(),
+        json!(security_severity(rule.base_severity())),
+    );
+    ReportingDescriptor::builder()
+        .id(rule.as_str())
+        .name(rule.as_str())
+        .short_description(
+            MultiformatMessageString::builder()
+                .text(rule.description())
+                .build(),
+        )
+        .help(
+            MultiformatMessageString::builder()
+                .text(text)
+                .markdown(markdown)
+                .build(),
+        )
+        .properties(
+            PropertyBag::builder()
+                .tags(vec!["security".to_string(), "secret".to_string()])
+                .additional_properties(properties)
+                .build(),
+        )
+        .build()
+}
+
+fn result(finding: &Finding) -> SarifResult {
+    let mut region = Region::builder().build();
+    region.start_line = finding.line.map(|l| l as i64);
+    region.start_column = finding.column.map(|c| c as i64);
+    region.end_column = finding
+        .column
+        .zip(finding.secret.as_ref())
+        .map(|(c, s)| (c + s.byte_len() as u64) as i64);
+    let mut physical = PhysicalLocation::builder()
+        .artifact_location(ArtifactLocation::builder().uri(uri(finding)).build())
+        .build();
+    if finding.line.is_some() {
+        physical.region = Some(region);
+    }
+    let location = Location::builder().physical_location(physical).build();
+    let (fingerprint, what) = match &finding.secret {
+        Some(secret) => (
+            secret.fingerprint(),
+            format!("{} {}", finding.rule.description(), secret.redacted()),
+        ),
+        None => (
+            hex::encode(Sha256::digest(format!(
+                "{}\0{}",
+                finding.rule, finding.path
+            ))),
+            finding.rule.description().to_string(),
+        ),
+    };
+    let since = finding
+        .commit
+        .as_ref()
+        .map(|c| {
+            format!(
+                ", exposed since {} (commit {})",
+                c.date,
+                &c.id[..c.id.len().min(12)]
+            )
+        })
+        .unwrap_or_default();
+    let message = format!(
+        "{what}{since}. See the rule help for the recovery checklist: revoke, regenerate, update \
+         .env, restart, audit usage."
+    );
+    let mut partial = BTreeMap::new();
+    partial.insert(FINGERPRINT_KEY.to_string(), fingerprint);
+    SarifResult::builder()
+        .rule_id(finding.rule.as_str())
+        .level(level(finding.severity))
+        .message(Message::builder().text(message).build())
+        .locations(vec![location])
+        .partial_fingerprints(partial)
+        .properties(
+            PropertyBag::builder()
+                .additional_properties(properties(finding))
+                .build(),
+        )
+        .build()
+}
+
+/// The result's path; with several scanned roots, the root is prepended.
+fn uri(finding: &Finding) -> String {
+    match &finding.root {
+        Some(root) => format!("{}/{}", root.trim_end_matches('/'), finding.path),
+        None => finding.path.clone(),
+    }
+}
+
+fn properties(finding: &Finding) -> BTreeMap<String, serde_json::Value> {
+    let mut props = BTreeMap::new();
+    props.insert("severity".to_string(), json!(finding.severity));
+    props.insert("source".to_string(), json!(finding.source));
+    if let Some(secret) = &finding.secret {
+        props.insert("secret_redacted".to_string(), json!(secret.redacted()));
+        props.insert("fingerprint".to_string(), json!(secret.fingerprint()));
+    }
+    if let Some(commit) = &finding.commit {
+        props.insert("commit".to_string(), json!(commit.id));
+        props.insert("author".to_string(), json!(commit.author));
+        props.insert("date".to_string(), json!(commit.date));
+    }
+    if let Some(still) = finding.still_in_head {
+        props.insert("still_in_head".to_string(), json!(still));
+    }
+    props
+}
+
+fn level(severity: Severity) -> ResultLevel {
+    match severity {
+        Severity::Critical | Severity::High => ResultLevel::Error,
+        Severity::Medium => ResultLevel::Warning,
+        Severity::Low => ResultLevel::Note,
+    }
+}
+
+/// GitHub maps this score to its own severity labels (9.0+ critical,
+/// 7.0+ high, 4.0+ medium, below: low).
+fn security_severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+    }
+}
