@@ -3,5 +3,6 @@
 
 mod util;
 
+mod config;
 mod sarif;
 mod scan;

@@ -1,0 +1,123 @@
+//! `.antleak.toml` allow-lists and `--baseline`: what is accepted stays quiet,
+//! anything new is reported, and a bad file is exit 2 naming it.
+
+use crate::util::*;
+
+#[test]
+fn allowed_paths_and_fingerprints_are_not_reported() {
+    let sb = Sandbox::new();
+    sb.init();
+    let doc_key = fake_key("api03", 1);
+    let known = fake_key("api03", 2);
+    let fresh = fake_key("api03", 3);
+    sb.write("docs/examples/quickstart.md", &doc_key);
+    sb.write("tests/fixture.py", &known);
+    sb.write("app.py", &fresh);
+    let fingerprint =
+        sb.antleak(&["scan", "tests", "--format", "json"]).json()["findings"][0]["fingerprint"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    sb.write(
+        ".antleak.toml",
+        format!("[allow]\npaths = [\"docs/examples/**\"]\nfingerprints = [\"{fingerprint}\"]\n"),
+    );
+    let run = sb.antleak(&["scan", "--format", "json"]);
+    run.assert_code(1);
+    assert_eq!(
+        rules_paths_lines(&run.json()),
+        vec![("anthropic-api-key".into(), "app.py".into(), Some(1))]
+    );
+    // --config points elsewhere: the repository's file no longer applies.
+    sb.write("empty.toml", "");
+    let run = sb.antleak(&["scan", "--format", "json", "--config", "empty.toml"]);
+    assert_eq!(run.json()["findings"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn config_errors_are_exit_2_naming_the_file_and_the_key() {
+    let sb = Sandbox::new();
+    sb.init();
+    sb.write(".antleak.toml", "[allow]\npath = [\"docs/**\"]\n");
+    let run = sb.antleak(&["scan"]);
+    run.assert_code(2);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(".antleak.toml") && run.stderr.contains("`path`"),
+        "{}",
+        run.stderr
+    );
+
+    sb.write(".antleak.toml", "[allow\n");
+    let run = sb.antleak(&["scan"]);
+    run.assert_code(2);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains(".antleak.toml"));
+
+    let run = sb.antleak(&["scan", "--config", "missing.toml"]);
+    run.assert_code(2);
+    assert!(run.stderr.contains("missing.toml"));
+}
+
+#[test]
+fn baseline_round_trip_ignores_moved_keys_but_not_a_new_key_on_the_same_line() {
+    let sb = Sandbox::new();
+    let old = fake_key("api03", 10);
+    sb.write("settings.py", format!("KEY = '{old}'\n"));
+    sb.write(".env.production", "A=1\n");
+    let run = sb.antleak(&["scan", "--format", "json", "--output", "baseline.json"]);
+    run.assert_code(1);
+    let baseline = std::fs::read_to_string(sb.path("baseline.json")).unwrap();
+    assert_hidden(&baseline, &old);
+
+    // The same key moved down and to another file: still known.
+    sb.write("settings.py", format!("# header\n\n\nKEY = '{old}'\n"));
+    sb.write("other.py", format!("K = '{old}'\n"));
+    let run = sb.antleak(&["scan", "--baseline", "baseline.json", "--format", "json"]);
+    run.assert_code(0);
+
+    // A different key on the very line the old one was on: new.
+    let new = fake_key("api03", 11);
+    sb.write("settings.py", format!("# header\n\n\nKEY = '{new}'\n"));
+    let run = sb.antleak(&["scan", "--baseline", "baseline.json", "--format", "json"]);
+    run.assert_code(1);
+    assert_eq!(
+        rules_paths_lines(&run.json()),
+        vec![("anthropic-api-key".into(), "settings.py".into(), Some(4))]
+    );
+}
+
+#[test]
+fn reports_list_findings_identically_between_runs() {
+    let sb = Sandbox::new();
+    sb.write("a.py", fake_key("api03", 12));
+    let strip = |path: &str| {
+        let mut report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(sb.path(path)).unwrap()).unwrap();
+        // Only the timing in the summary may differ between two runs.
+        report["summary"]["elapsed_ms"] = 0.into();
+        report
+    };
+    sb.antleak(&["scan", "--format", "json", "-o", "one.json"]);
+    sb.antleak(&["scan", "a.py", "--format", "json", "-o", "two.json"]);
+    assert_eq!(strip("one.json")["findings"], strip("two.json")["findings"]);
+}
+
+#[test]
+fn a_baseline_that_is_not_an_antleak_report_is_exit_2() {
+    let sb = Sandbox::new();
+    sb.write("a.py", "x = 1\n");
+    sb.write("gitleaks.json", "[{\"RuleID\": \"x\"}]");
+    let run = sb.antleak(&["scan", "--baseline", "gitleaks.json"]);
+    run.assert_code(2);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("gitleaks.json: not an antleak JSON report"),
+        "{}",
+        run.stderr
+    );
+    let run = sb.antleak(&["scan", "--baseline", "nope.json"]);
+    run.assert_code(2);
+    assert!(run.stderr.contains("nope.json"));
+}
