@@ -16,6 +16,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::baseline::Baseline;
 use crate::config::Allow;
 use crate::finding::{Finding, Report, Summary};
+use crate::progress::with_progress;
 use crate::report::{self, Format, Style};
 use crate::sources::{self, Stats, history, staged, worktree};
 use crate::{hook, messages, remediation};
@@ -101,6 +102,13 @@ enum Command {
         #[command(subcommand)]
         action: HookAction,
     },
+    /// Print a shell completion script (e.g. `antleak completions bash > /etc/bash_completion.d/antleak`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `antleak man > /usr/local/share/man/man1/antleak.1`.
+    Man,
 }
 
 #[derive(Subcommand, Debug)]
@@ -206,10 +214,26 @@ fn run(cli: Cli) -> Result<Outcome> {
             }
             return Ok(Outcome::Clean);
         }
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            // Rendered into memory: clap_complete panics on a failed write,
+            // and `antleak completions bash | head` must exit quietly.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "antleak", &mut script);
+            std::io::Write::write_all(&mut std::io::stdout(), &script)?;
+            return Ok(Outcome::Clean);
+        }
+        Command::Man => {
+            let command = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(command).render(&mut std::io::stdout())?;
+            return Ok(Outcome::Clean);
+        }
         Command::Scan { paths, no_ignore } => {
             let filters = Filters::load(&global, scan_config_root(&paths).as_deref())?;
             let options = worktree::Options { threads, no_ignore };
-            let found = worktree::scan(&paths, &options, &stats)?;
+            let found = with_progress(&stats, !global.quiet, || {
+                worktree::scan(&paths, &options, &stats)
+            })?;
             ("scan", filters.apply(found), None)
         }
         Command::Staged { repo } => {
@@ -222,7 +246,9 @@ fn run(cli: Cli) -> Result<Outcome> {
             let repo = sources::open_repo(repo.as_deref())?;
             let filters = Filters::load(&global, sources::repo_root(&repo).as_deref())?;
             let options = history::Options { threads, range };
-            let scanned = history::scan(&repo, &options, &stats)?;
+            let scanned = with_progress(&stats, !global.quiet, || {
+                history::scan(&repo, &options, &stats)
+            })?;
             (
                 "history",
                 filters.apply(scanned.findings),

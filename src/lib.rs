@@ -29,6 +29,7 @@ pub mod config;
 pub mod finding;
 pub mod hook;
 pub mod messages;
+pub mod progress;
 pub mod remediation;
 pub mod report;
 pub mod rules;

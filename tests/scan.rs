@@ -510,3 +510,20 @@ fn an_unreadable_file_is_a_warning_and_a_count_and_the_scan_goes_on() {
         run.stderr
     );
 }
+
+#[test]
+fn progress_is_drawn_on_a_terminal_only_and_never_with_quiet() {
+    let sb = Sandbox::new();
+    sb.write("a.txt", "nothing to see\n");
+    let now = [("ANTLEAK_PROGRESS_DELAY_MS", "0")];
+    let args = ["scan", "--format", "json", "--output", "r.json"];
+    let tty = sb.antleak_on_tty(&args, &now);
+    assert!(tty.stdout.contains("scanning:"), "{:?}", tty.stdout);
+    let quiet = sb.antleak_on_tty(&["scan", "-q", "--format", "json", "-o", "r.json"], &now);
+    assert!(!quiet.stdout.contains("scanning:"), "{:?}", quiet.stdout);
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_antleak"));
+    cmd.current_dir(&sb.root).args(args).envs(now);
+    let piped = Run::from(cmd.output().unwrap());
+    piped.assert_code(0);
+    assert!(piped.stderr.is_empty(), "{:?}", piped.stderr);
+}

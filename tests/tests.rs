@@ -3,6 +3,7 @@
 
 mod util;
 
+mod cli;
 mod config;
 mod sarif;
 mod scan;

@@ -156,6 +156,23 @@ impl Sandbox {
         Run::from(cmd.output().expect("setpriv runs"))
     }
 
+    /// Runs antleak with stdout and stderr on a pseudo-terminal (through
+    /// util-linux `script`), with extra environment variables; the output of
+    /// both streams arrives in `stdout`.
+    pub fn antleak_on_tty(&self, args: &[&str], envs: &[(&str, &str)]) -> Run {
+        let line = std::iter::once(env!("CARGO_BIN_EXE_antleak"))
+            .chain(args.iter().copied())
+            .map(|a| format!("'{a}'"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut cmd = Command::new("script");
+        cmd.args(["-qec", &line, "/dev/null"])
+            .current_dir(&self.root);
+        self.isolate(&mut cmd);
+        cmd.envs(envs.iter().copied());
+        Run::from(cmd.output().expect("script (util-linux) runs"))
+    }
+
     pub fn antleak_in(&self, dir: &str, args: &[&str]) -> Run {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_antleak"));
         cmd.current_dir(self.root.join(dir)).args(args);

@@ -1,0 +1,40 @@
+//! The command line itself: help, completions, man page, usage errors.
+
+use crate::util::*;
+
+#[test]
+fn completions_and_man_page_come_from_the_clap_definitions() {
+    let sb = Sandbox::new();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let run = sb.antleak(&["completions", shell]);
+        run.assert_code(0);
+        assert!(
+            run.stdout.contains("history") && run.stdout.contains("baseline"),
+            "{shell}"
+        );
+    }
+    let run = sb.antleak(&["man"]);
+    run.assert_code(0);
+    assert!(run.stdout.starts_with(".ie") || run.stdout.contains(".TH antleak 1"));
+    assert!(run.stdout.contains("staged"));
+}
+
+#[test]
+fn usage_errors_are_one_line_exit_2_and_help_is_exit_0() {
+    let sb = Sandbox::new();
+    for args in [
+        &["scan", "--bogus"][..],
+        &["frobnicate"],
+        &["history", "--threads", "x"],
+        &["scan", "-j", "0"],
+    ] {
+        let run = sb.antleak(args);
+        run.assert_code(2);
+        assert_eq!(run.stderr.lines().count(), 1, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.starts_with("antleak: error: "), "{}", run.stderr);
+    }
+    let run = sb.antleak(&["--help"]);
+    run.assert_code(0);
+    assert!(run.stdout.contains("Exit codes"));
+    sb.antleak(&["--version"]).assert_code(0);
+}
