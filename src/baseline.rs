@@ -7,6 +7,8 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
+
+use crate::config::Files;
 use serde::Deserialize;
 
 use crate::finding::Finding;
@@ -37,9 +39,16 @@ pub struct Baseline {
 }
 
 impl Baseline {
-    pub fn load(path: &Path) -> Result<Baseline> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("{}: cannot read baseline", path.display()))?;
+    /// Reads and checks the baseline; with `history --range`, as of the
+    /// range's base (see [`Files`]). A baseline added inside the range is
+    /// empty.
+    pub fn load(path: &Path, files: &Files) -> Result<Baseline> {
+        let Some(text) = files
+            .read(path, true)
+            .with_context(|| format!("{}: cannot read baseline", path.display()))?
+        else {
+            return Ok(Baseline::default());
+        };
         let report: ReportFile = serde_json::from_str(&text).map_err(|err| {
             anyhow::anyhow!("{}: not an antleak JSON report ({err})", path.display())
         })?;

@@ -14,7 +14,7 @@ use anyhow::Result;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::baseline::Baseline;
-use crate::config::Allow;
+use crate::config::{Allow, Files};
 use crate::finding::{Finding, Report, Summary};
 use crate::progress::with_progress;
 use crate::report::{self, Format, Style};
@@ -229,7 +229,8 @@ fn run(cli: Cli) -> Result<Outcome> {
             return Ok(Outcome::Clean);
         }
         Command::Scan { paths, no_ignore } => {
-            let filters = Filters::load(&global, scan_config_root(&paths).as_deref())?;
+            let filters =
+                Filters::load(&global, scan_config_root(&paths).as_deref(), &Files::Disk)?;
             let options = worktree::Options { threads, no_ignore };
             let found = with_progress(&stats, !global.quiet, || {
                 worktree::scan(&paths, &options, &stats)
@@ -238,13 +239,18 @@ fn run(cli: Cli) -> Result<Outcome> {
         }
         Command::Staged { repo } => {
             let repo = sources::open_repo(repo.as_deref())?;
-            let filters = Filters::load(&global, sources::repo_root(&repo).as_deref())?;
+            let filters =
+                Filters::load(&global, sources::repo_root(&repo).as_deref(), &Files::Disk)?;
             let found = staged::scan(&repo, &stats)?;
             ("staged", filters.apply(found), None)
         }
         Command::History { repo, range } => {
             let repo = sources::open_repo(repo.as_deref())?;
-            let filters = Filters::load(&global, sources::repo_root(&repo).as_deref())?;
+            let files = match &range {
+                Some(range) => range_base_files(&repo, range)?,
+                None => Files::Disk,
+            };
+            let filters = Filters::load(&global, sources::repo_root(&repo).as_deref(), &files)?;
             let options = history::Options { threads, range };
             let scanned = with_progress(&stats, !global.quiet, || {
                 history::scan(&repo, &options, &stats)
@@ -313,6 +319,24 @@ fn scan_config_root(paths: &[PathBuf]) -> Option<PathBuf> {
     }
 }
 
+/// The allow-list and baseline of `history --range A..B` come from `A`.
+fn range_base_files<'r>(repo: &'r git2::Repository, range: &str) -> Result<Files<'r>> {
+    let spec = repo
+        .revparse(range)
+        .map_err(|err| anyhow::anyhow!("--range {range}: {}", err.message()))?;
+    let base = spec
+        .from()
+        .ok_or_else(|| anyhow::anyhow!("--range {range}: expected A..B"))?;
+    let tree = base
+        .peel_to_tree()
+        .map_err(|err| anyhow::anyhow!("--range {range}: {}", err.message()))?;
+    Ok(Files::AsOf {
+        repo,
+        tree,
+        workdir: repo.workdir().map(Path::to_path_buf),
+    })
+}
+
 /// Allow rules and baseline, applied after the scan and before the report.
 struct Filters {
     allow: Allow,
@@ -320,9 +344,12 @@ struct Filters {
 }
 
 impl Filters {
-    fn load(global: &GlobalArgs, config_root: Option<&Path>) -> Result<Filters> {
-        let allow = Allow::load(global.config.as_deref(), config_root)?;
-        let baseline = global.baseline.as_deref().map(Baseline::load).transpose()?;
+    fn load(global: &GlobalArgs, config_root: Option<&Path>, files: &Files) -> Result<Filters> {
+        let allow = Allow::load(global.config.as_deref(), config_root, files)?;
+        let baseline = match global.baseline.as_deref() {
+            Some(path) => Some(Baseline::load(path, files)?),
+            None => None,
+        };
         Ok(Filters { allow, baseline })
     }
 

@@ -42,15 +42,16 @@ pub struct Allow {
 impl Allow {
     /// Reads `explicit` if given (it must exist), else `<root>/.antleak.toml`
     /// if it exists, else allows nothing.
-    pub fn load(explicit: Option<&Path>, root: Option<&Path>) -> Result<Allow> {
+    pub fn load(explicit: Option<&Path>, root: Option<&Path>, files: &Files) -> Result<Allow> {
         let path: PathBuf = match (explicit, root) {
             (Some(path), _) => path.to_path_buf(),
-            (None, Some(root)) if root.join(CONFIG_FILE).is_file() => root.join(CONFIG_FILE),
-            _ => return Ok(Allow::default()),
+            (None, Some(root)) => root.join(CONFIG_FILE),
+            (None, None) => return Ok(Allow::default()),
         };
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("{}: cannot read config", path.display()))?;
-        Allow::parse(&text).with_context(|| format!("{}", path.display()))
+        match files.read(&path, explicit.is_some())? {
+            Some(text) => Allow::parse(&text).with_context(|| format!("{}", path.display())),
+            None => Ok(Allow::default()),
+        }
     }
 
     pub fn parse(text: &str) -> Result<Allow> {
@@ -92,6 +93,78 @@ impl Allow {
             .is_some_and(|s| self.fingerprints.contains(&s.fingerprint()));
         path_allowed || fingerprint_allowed
     }
+}
+
+/// Reads the files that decide what is allowed: `.antleak.toml` and the
+/// baseline.
+///
+/// For `history --range A..B` they are read as of the range's base commit
+/// `A`, for every file inside the repository: otherwise a pull request could
+/// allow-list its own leak by adding an allow rule or a baseline entry in the
+/// same commits. Files outside the repository (chosen by whoever runs CI) are
+/// read from disk.
+pub enum Files<'r> {
+    Disk,
+    AsOf {
+        repo: &'r git2::Repository,
+        tree: git2::Tree<'r>,
+        /// The work tree, to place paths inside the repository.
+        workdir: Option<PathBuf>,
+    },
+}
+
+impl Files<'_> {
+    /// The file's text; `None` when it does not exist and `required` is false.
+    pub fn read(&self, path: &Path, required: bool) -> Result<Option<String>> {
+        if let Files::AsOf {
+            repo,
+            tree,
+            workdir,
+        } = self
+        {
+            if let Some(rel) = inside(path, workdir.as_deref()) {
+                let entry = match tree.get_path(&rel) {
+                    Ok(entry) => entry,
+                    // Absent at the base: added inside the range, so it
+                    // cannot allow anything the range adds.
+                    Err(_) => {
+                        if required {
+                            crate::warn!(
+                                "{}: not in the base commit of --range; ignored for this scan",
+                                path.display()
+                            );
+                        }
+                        return Ok(None);
+                    }
+                };
+                let blob = repo.find_blob(entry.id()).with_context(|| {
+                    format!("{}: not a file in the base commit", path.display())
+                })?;
+                return Ok(Some(String::from_utf8_lossy(blob.content()).into_owned()));
+            }
+        }
+        match std::fs::read_to_string(path) {
+            Ok(text) => Ok(Some(text)),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound && !required => Ok(None),
+            Err(err) => Err(err).with_context(|| format!("{}: cannot read", path.display())),
+        }
+    }
+}
+
+/// `path` relative to the work tree, if it lies inside it.
+fn inside(path: &Path, workdir: Option<&Path>) -> Option<PathBuf> {
+    let workdir = workdir?.canonicalize().ok()?;
+    let absolute = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => {
+            parent.canonicalize().ok()?.join(path.file_name()?)
+        }
+        _ => std::env::current_dir()
+            .ok()?
+            .canonicalize()
+            .ok()?
+            .join(path),
+    };
+    absolute.strip_prefix(&workdir).ok().map(Path::to_path_buf)
 }
 
 #[cfg(test)]

@@ -121,3 +121,74 @@ fn a_baseline_that_is_not_an_antleak_report_is_exit_2() {
     run.assert_code(2);
     assert!(run.stderr.contains("nope.json"));
 }
+
+#[test]
+fn a_range_cannot_allow_list_its_own_leak() {
+    let sb = Sandbox::new();
+    sb.init();
+    let key = fake_key("api03", 20);
+    sb.write("README.md", "hello\n");
+    let base = sb.commit("base", "2024-01-01T00:00:00Z");
+    sb.write("app.py", format!("KEY = '{key}'\n"));
+    let fingerprint =
+        sb.antleak(&["scan", "--format", "json"]).json()["findings"][0]["fingerprint"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    // The same commits that add the key add an allow rule and a baseline.
+    sb.write(
+        ".antleak.toml",
+        format!("[allow]\nfingerprints = [\"{fingerprint}\"]\n"),
+    );
+    sb.antleak(&[
+        "scan",
+        "--config",
+        "/dev/null",
+        "--format",
+        "json",
+        "-o",
+        "baseline.json",
+    ]);
+    let head = sb.commit("add key, allow it", "2024-02-01T00:00:00Z");
+    let range = format!("{base}..{head}");
+
+    let run = sb.antleak(&["history", "--range", &range, "--format", "json"]);
+    run.assert_code(1).assert_hides(&key);
+    let findings = run.json()["findings"].as_array().unwrap().clone();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["fingerprint"] == fingerprint.as_str())
+    );
+    let run = sb.antleak(&[
+        "history",
+        "--range",
+        &range,
+        "--baseline",
+        "baseline.json",
+        "--format",
+        "json",
+    ]);
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains("baseline.json: not in the base commit"),
+        "{}",
+        run.stderr
+    );
+
+    // Without --range (an audit of the whole history) the repository's own
+    // allow-list applies.
+    sb.antleak(&["history", "--format", "json"]).assert_code(0);
+    // And a rule that was already in the base commit applies to the range.
+    let later = sb.commit("nothing", "2024-03-01T00:00:00Z");
+    sb.write("more.py", format!("AGAIN = '{key}'\n"));
+    let last = sb.commit("reuse the allowed key", "2024-04-01T00:00:00Z");
+    let run = sb.antleak(&[
+        "history",
+        "--range",
+        &format!("{later}..{last}"),
+        "--format",
+        "json",
+    ]);
+    run.assert_code(0);
+}
