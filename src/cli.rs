@@ -90,9 +90,13 @@ enum Command {
     },
     /// Scan every blob reachable from every ref (branches, tags, remotes, stashes).
     History {
-        /// Repository [default: the one containing the current directory].
+        /// Repository [default: the one containing the current directory];
+        /// repeat it to audit several repositories in one report.
         #[arg(long, value_name = "DIR")]
-        repo: Option<PathBuf>,
+        repo: Vec<PathBuf>,
+        /// Audit every git repository found under DIR (work trees and bare).
+        #[arg(long, value_name = "DIR", conflicts_with = "range")]
+        repos_under: Option<PathBuf>,
         /// Only the blobs introduced by the commits in A..B (a push or pull request).
         #[arg(long, value_name = "A..B")]
         range: Option<String>,
@@ -244,22 +248,49 @@ fn run(cli: Cli) -> Result<Outcome> {
             let found = staged::scan(&repo, &stats)?;
             ("staged", filters.apply(found), None)
         }
-        Command::History { repo, range } => {
-            let repo = sources::open_repo(repo.as_deref())?;
-            let files = match &range {
-                Some(range) => range_base_files(&repo, range)?,
-                None => Files::Disk,
-            };
-            let filters = Filters::load(&global, sources::repo_root(&repo).as_deref(), &files)?;
-            let options = history::Options { threads, range };
-            let scanned = with_progress(&stats, !global.quiet, || {
-                history::scan(&repo, &options, &stats)
-            })?;
-            (
-                "history",
-                filters.apply(scanned.findings),
-                Some(scanned.shallow),
-            )
+        Command::History {
+            repo,
+            repos_under,
+            range,
+        } => {
+            let mut dirs = repo;
+            if let Some(folder) = &repos_under {
+                dirs.extend(sources::repos::find_under(folder, &stats)?);
+            }
+            if dirs.is_empty() && repos_under.is_none() {
+                dirs.push(PathBuf::from("."));
+            }
+            if range.is_some() && dirs.len() > 1 {
+                anyhow::bail!("--range: applies to one repository, not {}", dirs.len());
+            }
+            let several = dirs.len() > 1;
+            let mut findings = Vec::new();
+            let mut shallow = false;
+            for dir in &dirs {
+                let repo = sources::open_repo(Some(dir))?;
+                let files = match &range {
+                    Some(range) => range_base_files(&repo, range)?,
+                    None => Files::Disk,
+                };
+                let root = sources::repo_root(&repo);
+                let filters = Filters::load(&global, root.as_deref(), &files)?;
+                let options = history::Options {
+                    threads,
+                    range: range.clone(),
+                };
+                let scanned = with_progress(&stats, !global.quiet, || {
+                    history::scan(&repo, &options, &stats)
+                })?;
+                shallow |= scanned.shallow;
+                let mut found = filters.apply(scanned.findings);
+                if several {
+                    let shown = dir.to_string_lossy().into_owned();
+                    found.iter_mut().for_each(|f| f.root = Some(shown.clone()));
+                }
+                findings.append(&mut found);
+            }
+            findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+            ("history", findings, Some(shallow))
         }
     };
     let summary = Summary {

@@ -121,27 +121,23 @@ impl Files<'_> {
             tree,
             workdir,
         } = self
+            && let Some(rel) = inside(path, workdir.as_deref())
         {
-            if let Some(rel) = inside(path, workdir.as_deref()) {
-                let entry = match tree.get_path(&rel) {
-                    Ok(entry) => entry,
-                    // Absent at the base: added inside the range, so it
-                    // cannot allow anything the range adds.
-                    Err(_) => {
-                        if required {
-                            crate::warn!(
-                                "{}: not in the base commit of --range; ignored for this scan",
-                                path.display()
-                            );
-                        }
-                        return Ok(None);
-                    }
-                };
-                let blob = repo.find_blob(entry.id()).with_context(|| {
-                    format!("{}: not a file in the base commit", path.display())
-                })?;
-                return Ok(Some(String::from_utf8_lossy(blob.content()).into_owned()));
-            }
+            let Ok(entry) = tree.get_path(&rel) else {
+                // Absent at the base: added inside the range, so it cannot
+                // allow anything the range adds.
+                if required {
+                    crate::warn!(
+                        "{}: not in the base commit of --range; ignored for this scan",
+                        path.display()
+                    );
+                }
+                return Ok(None);
+            };
+            let blob = repo
+                .find_blob(entry.id())
+                .with_context(|| format!("{}: not a file in the base commit", path.display()))?;
+            return Ok(Some(String::from_utf8_lossy(blob.content()).into_owned()));
         }
         match std::fs::read_to_string(path) {
             Ok(text) => Ok(Some(text)),

@@ -106,8 +106,9 @@ pub struct Finding {
     pub source: Source,
     /// `/`-separated, relative to the scanned root (repo root for git sources).
     pub path: String,
-    /// The root the path is relative to, as the user gave it; set only when
-    /// several roots were scanned, so that paths stay unambiguous.
+    /// The scanned path or repository the path is relative to, as the user
+    /// gave it (or as `--repos-under` found it); set only when several were
+    /// scanned in one run, so that paths stay unambiguous.
     pub root: Option<String>,
     /// 1-based; `None` for whole-file findings (`.env` files).
     pub line: Option<u64>,

@@ -7,6 +7,7 @@
 //! that makes the whole scan impossible is an `Err`.
 
 pub mod history;
+pub mod repos;
 pub mod staged;
 pub mod worktree;
 

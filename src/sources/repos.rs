@@ -1,0 +1,61 @@
+//! Finding every git repository under a folder, for audits of many
+//! repositories at once (`antleak history --repos-under DIR`).
+//!
+//! A directory is a repository when it has a `.git` entry (work tree) or is
+//! itself a git directory (bare: `HEAD`, `objects/`, `refs/`). The walk does
+//! not descend into a repository it found (its submodules and vendored
+//! checkouts belong to it), follows no symlinks and ignores no files: an
+//! audit looks everywhere.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use anyhow::{Context, Result};
+use ignore::{WalkBuilder, WalkState};
+
+use super::Stats;
+
+/// Repositories under `dir`, sorted by path.
+pub fn find_under(dir: &Path, stats: &Stats) -> Result<Vec<PathBuf>> {
+    std::fs::metadata(dir)
+        .with_context(|| format!("--repos-under {}", dir.display()))?
+        .is_dir()
+        .then_some(())
+        .with_context(|| format!("--repos-under {}: not a directory", dir.display()))?;
+    let found = Mutex::new(Vec::new());
+    WalkBuilder::new(dir)
+        .standard_filters(false)
+        .follow_links(false)
+        .build_parallel()
+        .run(|| {
+            let found = &found;
+            Box::new(move |entry| {
+                let entry = match entry {
+                    Ok(entry) => entry,
+                    Err(err) => {
+                        stats.unreadable("walking", err);
+                        return WalkState::Continue;
+                    }
+                };
+                if !entry.file_type().is_some_and(|t| t.is_dir()) {
+                    return WalkState::Continue;
+                }
+                if is_repository(entry.path()) {
+                    found
+                        .lock()
+                        .expect("no walker thread panics while holding the lock")
+                        .push(entry.path().to_path_buf());
+                    return WalkState::Skip;
+                }
+                WalkState::Continue
+            })
+        });
+    let mut repos = found.into_inner().expect("no walker thread panicked");
+    repos.sort();
+    Ok(repos)
+}
+
+fn is_repository(dir: &Path) -> bool {
+    dir.join(".git").exists()
+        || (dir.join("HEAD").is_file() && dir.join("objects").is_dir() && dir.join("refs").is_dir())
+}
