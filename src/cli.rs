@@ -53,6 +53,10 @@ struct GlobalArgs {
     /// An earlier antleak JSON report: its findings are not reported again.
     #[arg(long, global = true, value_name = "FILE")]
     baseline: Option<PathBuf>,
+    /// Also write this scan's findings as a baseline to FILE (JSON, no
+    /// secrets, no timings: stable across runs, safe to commit).
+    #[arg(long, global = true, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
     /// Print full secrets in the report (never in SARIF). Off by default.
     #[arg(long, global = true)]
     show_secrets: bool,
@@ -314,6 +318,9 @@ fn run(cli: Cli) -> Result<Outcome> {
         quiet: global.quiet,
     };
     report::write(&report, style, global.output.as_deref())?;
+    if let Some(path) = &global.write_baseline {
+        report::write_baseline(&report, path)?;
+    }
     Ok(if report.findings.is_empty() {
         Outcome::Clean
     } else {

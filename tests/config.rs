@@ -88,19 +88,30 @@ fn baseline_round_trip_ignores_moved_keys_but_not_a_new_key_on_the_same_line() {
 }
 
 #[test]
-fn reports_list_findings_identically_between_runs() {
+fn write_baseline_gives_identical_bytes_on_every_run_and_reads_back() {
     let sb = Sandbox::new();
-    sb.write("a.py", fake_key("api03", 12));
-    let strip = |path: &str| {
-        let mut report: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(sb.path(path)).unwrap()).unwrap();
-        // Only the timing in the summary may differ between two runs.
-        report["summary"]["elapsed_ms"] = 0.into();
-        report
-    };
-    sb.antleak(&["scan", "--format", "json", "-o", "one.json"]);
-    sb.antleak(&["scan", "a.py", "--format", "json", "-o", "two.json"]);
-    assert_eq!(strip("one.json")["findings"], strip("two.json")["findings"]);
+    sb.init();
+    let key = fake_key("api03", 12);
+    sb.write("a.py", &key);
+    sb.write("big.txt", "filler\n".repeat(200_000));
+    sb.write(".env", "A=1\n");
+    sb.git(&["add", "-A"]);
+    sb.antleak(&["scan", "--write-baseline", "one.json", "--show-secrets"])
+        .assert_code(1);
+    // The tree changes (the first baseline is in it now), the findings do not.
+    sb.write("docs/new.md", "more text\n");
+    sb.antleak(&["scan", "--write-baseline", "two.json"])
+        .assert_code(1);
+    let one = std::fs::read_to_string(sb.path("one.json")).unwrap();
+    assert_eq!(one, std::fs::read_to_string(sb.path("two.json")).unwrap());
+    assert_hidden(&one, &key);
+    let summary = &serde_json::from_str::<serde_json::Value>(&one).unwrap()["summary"];
+    assert_eq!(
+        (summary["findings"].as_u64(), summary["elapsed_ms"].as_u64()),
+        (Some(2), Some(0))
+    );
+    sb.antleak(&["scan", "--baseline", "one.json"])
+        .assert_code(0);
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::Style;
-use crate::finding::{Finding, Report, Source};
+use crate::finding::{Finding, Report, Source, Summary};
 use crate::rules::{RuleId, Severity};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -89,7 +89,25 @@ struct JsonSummary {
 }
 
 pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
-    let wire = JsonReport {
+    let wire = wire(report, style.show_secrets, &report.summary);
+    serde_json::to_writer_pretty(&mut *out, &wire)?;
+    writeln!(out)
+}
+
+/// The report with no secret and a summary that counts only findings (scan
+/// sizes and timings are zero): byte-for-byte the same whenever the findings
+/// are, however the rest of the tree changed.
+pub fn write_baseline(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let summary = Summary {
+        findings: report.summary.findings,
+        ..Summary::default()
+    };
+    serde_json::to_writer_pretty(&mut *out, &wire(report, false, &summary))?;
+    writeln!(out)
+}
+
+fn wire<'a>(report: &'a Report, show_secrets: bool, summary: &Summary) -> JsonReport<'a> {
+    JsonReport {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
             name: "antleak",
@@ -99,7 +117,7 @@ pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<(
         findings: report
             .findings
             .iter()
-            .map(|f| finding(f, style.show_secrets))
+            .map(|f| finding(f, show_secrets))
             .collect(),
         remediation: report
             .remediation
@@ -124,17 +142,15 @@ pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<(
             })
             .collect(),
         summary: JsonSummary {
-            findings: report.summary.findings,
-            files_scanned: report.summary.files_scanned,
-            blobs_scanned: report.summary.blobs_scanned,
-            bytes_scanned: report.summary.bytes_scanned,
-            unreadable: report.summary.unreadable,
-            elapsed_ms: report.summary.elapsed_ms,
-            shallow: report.summary.shallow,
+            findings: summary.findings,
+            files_scanned: summary.files_scanned,
+            blobs_scanned: summary.blobs_scanned,
+            bytes_scanned: summary.bytes_scanned,
+            unreadable: summary.unreadable,
+            elapsed_ms: summary.elapsed_ms,
+            shallow: summary.shallow,
         },
-    };
-    serde_json::to_writer_pretty(&mut *out, &wire)?;
-    writeln!(out)
+    }
 }
 
 fn finding(f: &Finding, show_secrets: bool) -> JsonFinding<'_> {

@@ -1,8 +1,9 @@
-//! Renders a [`Report`] as human text, JSON or SARIF. The only code that writes to
-//! stdout or to `--output`.
+//! Renders a [`Report`] as human text, JSON or SARIF. The only code that
+//! writes to stdout or to `--output`.
 //!
-//! `--output FILE` is written to a temporary file in the same directory and
-//! renamed into place, so an interrupted scan never leaves half a report.
+//! Files (`--output`, `--write-baseline`) are written to a temporary file in
+//! the same directory and renamed into place, so an interrupted scan never
+//! leaves half a report.
 
 pub mod human;
 pub mod json;
@@ -40,11 +41,18 @@ pub fn write(report: &Report, style: Style, output: Option<&Path>) -> Result<()>
             out.flush()?;
             Ok(())
         }
-        Some(path) => write_file(report, style, path),
+        Some(path) => write_file(path, |out| render(report, style, out)),
     }
 }
 
-fn write_file(report: &Report, style: Style, path: &Path) -> Result<()> {
+/// Writes a baseline: the JSON report without timings (and, as always,
+/// without secrets), so regenerating it on two branches gives the same
+/// bytes, hence no merge conflict, and `--baseline` reads it back.
+pub fn write_baseline(report: &Report, path: &Path) -> Result<()> {
+    write_file(path, |out| json::write_baseline(report, out))
+}
+
+fn write_file(path: &Path, render: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
@@ -52,7 +60,7 @@ fn write_file(report: &Report, style: Style, path: &Path) -> Result<()> {
     let mut file = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("{}: cannot create output file", path.display()))?;
     let mut out = io::BufWriter::new(file.as_file_mut());
-    render(report, style, &mut out)
+    render(&mut out)
         .and_then(|()| out.flush())
         .with_context(|| format!("{}: cannot write output", path.display()))?;
     drop(out);
