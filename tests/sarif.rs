@@ -45,11 +45,10 @@ fn sarif_carries_rules_with_help_locations_and_fingerprints_but_no_secret() {
         .unwrap();
     assert_eq!(fingerprint, key_result["properties"]["fingerprint"]);
     assert_eq!(fingerprint.len(), 64);
-    assert!(
-        results[0]["locations"][0]["physicalLocation"]
-            .get("region")
-            .is_none()
-    );
+    let dotenv_region = &results[0]["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(dotenv_region["startLine"], 1);
+    assert!(dotenv_region.get("startColumn").is_none());
+    assert_eq!(admin_rule["name"], "AnthropicAdminKey");
 }
 
 #[test]
@@ -66,4 +65,39 @@ fn the_same_key_keeps_its_fingerprint_when_it_moves() {
         after["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"],
         4
     );
+}
+
+/// Validates against the SARIF 2.1.0 schema and Microsoft's SARIF rules with
+/// the SARIF Multitool (npm `@microsoft/sarif-multitool`), which `.ci/run`
+/// installs and names in `SARIF_MULTITOOL`. Without it, this test says so
+/// and checks nothing more than the structural tests above.
+#[test]
+fn sarif_validates_against_the_schema_with_the_sarif_multitool() {
+    let Some(multitool) = std::env::var_os("SARIF_MULTITOOL") else {
+        eprintln!("SARIF_MULTITOOL not set: schema validation skipped (.ci/run sets it)");
+        return;
+    };
+    let sb = Sandbox::new();
+    sb.init();
+    sb.write("config.py", format!("K = '{}'\n", fake_key("api03", 3)));
+    sb.write(".env", "A=1\n");
+    sb.git(&["add", "-A"]);
+    sb.antleak(&["scan", "--format", "sarif", "--output", "out.sarif"])
+        .assert_code(1);
+    let out = std::process::Command::new(multitool)
+        .args(["validate", "out.sarif", "--output", "validation.sarif"])
+        .current_dir(&sb.root)
+        .output()
+        .expect("the SARIF Multitool runs");
+    let log = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{log}");
+    assert!(!log.contains(": error "), "{log}");
+    // informationUri (SARIF2005) would need a project homepage, and a
+    // whole-file finding has no end position (SARIF2017): the only ones allowed.
+    for line in log.lines().filter(|l| l.contains(": warning ")) {
+        assert!(
+            line.contains("SARIF2005") || line.contains("SARIF2017"),
+            "{line}"
+        );
+    }
 }

@@ -70,7 +70,8 @@ fn descriptor(rule: RuleId) -> ReportingDescriptor {
     );
     ReportingDescriptor::builder()
         .id(rule.as_str())
-        .name(rule.as_str())
+        // SARIF wants `name` readable and distinct from the opaque `id`.
+        .name(pascal_case(rule.as_str()))
         .short_description(
             MultiformatMessageString::builder()
                 .text(rule.description())
@@ -102,9 +103,12 @@ fn result(finding: &Finding) -> SarifResult {
     let mut physical = PhysicalLocation::builder()
         .artifact_location(ArtifactLocation::builder().uri(uri(finding)).build())
         .build();
-    if finding.line.is_some() {
-        physical.region = Some(region);
+    if finding.line.is_none() {
+        // A whole-file finding (`.env`): code scanning wants a region, and
+        // the file's first line is where a reader starts.
+        region.start_line = Some(1);
     }
+    physical.region = Some(region);
     let location = Location::builder().physical_location(physical).build();
     let (fingerprint, what) = match &finding.secret {
         Some(secret) => (
@@ -175,6 +179,12 @@ fn properties(finding: &Finding) -> BTreeMap<String, serde_json::Value> {
         props.insert("still_in_head".to_string(), json!(still));
     }
     props
+}
+
+fn pascal_case(id: &str) -> String {
+    id.split('-')
+        .map(|word| word[..1].to_ascii_uppercase() + &word[1..])
+        .collect()
 }
 
 fn level(severity: Severity) -> ResultLevel {
