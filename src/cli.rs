@@ -158,6 +158,7 @@ pub fn main() -> ExitCode {
     };
     match run(cli) {
         Ok(outcome) => outcome.into(),
+        // Completions or the man page piped into a pager that quit early.
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!(
@@ -317,7 +318,13 @@ fn run(cli: Cli) -> Result<Outcome> {
         show_secrets: global.show_secrets,
         quiet: global.quiet,
     };
-    report::write(&report, style, global.output.as_deref())?;
+    // A reader that stopped early (`antleak scan | head`) is not an error,
+    // but the exit code still tells whether anything was found.
+    if let Err(err) = report::write(&report, style, global.output.as_deref())
+        && !is_broken_pipe(&err)
+    {
+        return Err(err);
+    }
     if let Some(path) = &global.write_baseline {
         report::write_baseline(&report, path)?;
     }

@@ -8,3 +8,4 @@ mod cli;
 mod config;
 mod sarif;
 mod scan;
+mod robustness;

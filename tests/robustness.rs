@@ -1,0 +1,187 @@
+//! Bad input and hostile trees: every path either scans or fails with one
+//! line naming the culprit (exit 2); nothing panics, hangs, or grows memory
+//! with the size of a file.
+
+use std::io::{Seek, SeekFrom, Write};
+use std::process::Command;
+
+use crate::util::*;
+
+/// Runs antleak under a virtual-memory limit of `kib` KiB (`ulimit -v`).
+fn antleak_limited(sb: &Sandbox, kib: u64, args: &str) -> Run {
+    let script = format!(
+        "ulimit -v {kib} && exec '{}' {args}",
+        env!("CARGO_BIN_EXE_antleak")
+    );
+    Run::from(
+        Command::new("sh")
+            .args(["-c", &script])
+            .current_dir(&sb.root)
+            .env("HOME", &sb.home)
+            .output()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn a_2_gb_file_and_a_100_mb_line_scan_in_bounded_memory() {
+    let sb = Sandbox::new();
+    let deep = fake_key("api03", 1);
+    let wide = fake_key("admin01", 2);
+    // Sparse: 2 GiB of zeros on disk costs nothing, but must all be read.
+    let mut file = std::fs::File::create(sb.path("disk.img")).unwrap();
+    let offset = (2u64 << 30) - 500;
+    file.seek(SeekFrom::Start(offset)).unwrap();
+    file.write_all(deep.as_bytes()).unwrap();
+    file.set_len(2u64 << 30).unwrap();
+    let mut line = vec![b'x'; 100_000_000];
+    line.extend_from_slice(b" ");
+    line.extend_from_slice(wide.as_bytes());
+    line.extend_from_slice(b"\nend\n");
+    sb.write("bundle.min.js", &line);
+    // 400 MB of address space: far less than either file.
+    let run = antleak_limited(&sb, 400_000, "scan . -j 2 --format json");
+    run.assert_code(1);
+    let report = run.json();
+    let found: Vec<(String, u64, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            ("bundle.min.js".to_string(), 1, 100_000_002),
+            ("disk.img".to_string(), 1, offset + 1),
+        ]
+    );
+    assert_eq!(
+        report["summary"]["bytes_scanned"],
+        (2u64 << 30) + line.len() as u64
+    );
+}
+
+#[test]
+fn symlink_loops_sockets_and_devices_never_block_or_fail() {
+    let sb = Sandbox::new();
+    sb.write("dir/a.txt", "plain\n");
+    std::os::unix::fs::symlink("loop", sb.path("loop")).unwrap();
+    std::os::unix::fs::symlink("..", sb.path("dir/up")).unwrap();
+    let _socket = std::os::unix::net::UnixListener::bind(sb.path("dir/app.sock")).unwrap();
+    let run = sb.antleak(&["scan", "--format", "json"]);
+    run.assert_code(0);
+    assert_eq!(run.json()["summary"]["files_scanned"], 1);
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+    // A device given by name is refused, not read forever.
+    let run = sb.antleak(&["scan", "/dev/zero"]);
+    run.assert_code(2);
+    assert_eq!(run.stderr.lines().count(), 1);
+    assert!(run.stderr.contains("/dev/zero"), "{}", run.stderr);
+}
+
+#[test]
+fn an_unreadable_directory_is_a_warning_and_a_count() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::new();
+    let key = fake_key("api03", 3);
+    sb.write("private/keys.txt", &key);
+    sb.write("public/app.py", &key);
+    std::fs::set_permissions(sb.path("private"), std::fs::Permissions::from_mode(0o000)).unwrap();
+    let run = sb.antleak_unprivileged(&["scan", "--format", "json"]);
+    std::fs::set_permissions(sb.path("private"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    run.assert_code(1);
+    let report = run.json();
+    assert_eq!(report["summary"]["unreadable"], 1);
+    assert_eq!(rules_paths_lines(&report).len(), 1);
+    assert!(run.stderr.contains("private"), "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+}
+
+#[test]
+fn hostile_file_names_cannot_forge_human_output_and_stay_exact_in_json() {
+    let sb = Sandbox::new();
+    let key = fake_key("api03", 4);
+    let name = "evil\n\u{1b}[31mCRITICAL fake.py\tx";
+    sb.write(name, &key);
+    let run = sb.antleak(&["scan", "--color", "never"]);
+    run.assert_code(1);
+    assert!(!run.stdout.contains('\u{1b}'), "{:?}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("evil\\n\\u{1b}[31mCRITICAL fake.py\\tx:1:1"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout
+            .lines()
+            .any(|l| l.starts_with("\u{1b}[31mCRITICAL"))
+    );
+    let run = sb.antleak(&["scan", "--format", "json"]);
+    assert_eq!(run.json()["findings"][0]["path"], name);
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let sb = Sandbox::new();
+    for i in 0..300 {
+        sb.write(&format!("src/m{i}.py"), fake_key("api03", 100 + i));
+    }
+    let script = format!(
+        "'{}' scan --color never | head -1; echo \"status=${{PIPESTATUS[0]}}\"",
+        env!("CARGO_BIN_EXE_antleak")
+    );
+    let out = Command::new("bash")
+        .args(["-c", &script])
+        .current_dir(&sb.root)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stdout.ends_with("status=1\n"), "{stdout}");
+    assert!(stderr.is_empty(), "{stderr}");
+}
+
+#[test]
+fn git_commands_outside_a_repository_are_one_line_errors() {
+    let sb = Sandbox::new();
+    sb.write("file.txt", "x\n");
+    for args in [
+        &["history"][..],
+        &["staged"],
+        &["hook", "install"],
+        &["history", "--repo", "file.txt"],
+        &["history", "--repos-under", "file.txt"],
+        &["staged", "--repo", "nowhere"],
+    ] {
+        let run = sb.antleak(args);
+        run.assert_code(2);
+        assert_eq!(run.stderr.lines().count(), 1, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.starts_with("antleak: error: "),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn output_into_a_directory_or_missing_directory_is_exit_2_and_writes_nothing() {
+    let sb = Sandbox::new();
+    sb.write("a.txt", "x\n");
+    std::fs::create_dir(sb.path("out")).unwrap();
+    for target in ["out", "missing/report.json"] {
+        let run = sb.antleak(&["scan", "--format", "json", "--output", target]);
+        run.assert_code(2);
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+        assert!(run.stderr.contains(target), "{}", run.stderr);
+    }
+    assert_eq!(std::fs::read_dir(sb.path("out")).unwrap().count(), 0);
+}
