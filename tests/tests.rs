@@ -6,6 +6,7 @@ mod util;
 mod audit;
 mod cli;
 mod config;
+mod history;
 mod sarif;
 mod scan;
 mod robustness;
