@@ -10,3 +10,4 @@ mod history;
 mod sarif;
 mod scan;
 mod robustness;
+mod properties;
