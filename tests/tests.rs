@@ -9,5 +9,6 @@ mod config;
 mod history;
 mod sarif;
 mod scan;
+mod staged;
 mod robustness;
 mod properties;

@@ -93,8 +93,29 @@ pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<(
         }
         write_steps(out, &entry.steps)?;
     }
+    if report.command == "staged" {
+        write_staged_footer(out)?;
+    }
     writeln!(out)?;
     writeln!(out, "{}", summary_line(report))
+}
+
+/// The pre-commit hook's way out: what was stopped, and the two deliberate
+/// escapes.
+fn write_staged_footer(out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Nothing has reached history yet: fix the staged files, `git add` them and commit again."
+    )?;
+    writeln!(
+        out,
+        "  False positive? Add `antleak:allow` to that line (in a comment) and stage it again."
+    )?;
+    writeln!(
+        out,
+        "  To commit anyway, deliberately: `git commit --no-verify` skips this check."
+    )
 }
 
 fn headline(report: &Report) -> String {

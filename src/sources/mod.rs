@@ -145,10 +145,21 @@ pub fn is_dotenv_path(path: &str) -> bool {
     rules::dotenv_kind(name) == Some(DotenvKind::Secrets)
 }
 
-/// Opens the repository that holds `dir` (default: the current directory).
+/// Opens the repository that holds `dir` (default: the current directory,
+/// or `GIT_DIR`), the way git would: honouring `GIT_INDEX_FILE`, which git
+/// sets for the hooks of `git commit -a` and `git commit <path>` because the
+/// index being committed is then a temporary one.
 pub fn open_repo(dir: Option<&std::path::Path>) -> anyhow::Result<git2::Repository> {
+    let opened = match dir {
+        Some(dir) => git2::Repository::open_ext(
+            dir,
+            git2::RepositoryOpenFlags::FROM_ENV,
+            std::iter::empty::<&std::ffi::OsStr>(),
+        ),
+        None => git2::Repository::open_from_env(),
+    };
     let dir = dir.unwrap_or(std::path::Path::new("."));
-    git2::Repository::discover(dir).map_err(|err| {
+    opened.map_err(|err| {
         anyhow::anyhow!(
             "{}: not a git repository ({})",
             dir.display(),

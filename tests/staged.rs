@@ -1,0 +1,216 @@
+//! `antleak staged`: what `git commit` would record — the staged blob, not
+//! the working file; only what differs from HEAD; `GIT_INDEX_FILE`; `.env`
+//! files; gitlinks; and the human message that stops a commit.
+
+use std::process::Command;
+
+use crate::util::*;
+
+const DATE: &str = "2024-03-05T10:11:12Z";
+
+fn staged_json(sb: &Sandbox) -> Run {
+    sb.antleak(&["staged", "--format", "json"])
+}
+
+fn repo_with_readme() -> Sandbox {
+    let sb = Sandbox::new();
+    sb.init().write("README.md", "hello\n");
+    sb.commit("init", DATE);
+    sb
+}
+
+#[test]
+fn a_staged_key_stops_the_commit_with_place_fix_and_escape_hatches() {
+    let sb = repo_with_readme();
+    let key = fake_key("api03", 21);
+    sb.write("app.py", format!("import os\nKEY = \"{key}\"\n"));
+    sb.git(&["add", "app.py"]);
+
+    let run = sb.antleak(&["staged", "--color", "never"]);
+    run.assert_code(1).assert_hides(&key);
+    for expected in [
+        "app.py:2:8",
+        "only staged, not committed",
+        "Nothing has reached history yet",
+        "antleak:allow",
+        "git commit --no-verify",
+    ] {
+        assert!(
+            run.stdout.contains(expected),
+            "missing {expected:?} in:\n{}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn json_findings_come_from_the_index_without_commit_fields() {
+    let sb = repo_with_readme();
+    let key = fake_key("admin01", 22);
+    sb.write(
+        "ops/rotate.sh",
+        format!("export ANTHROPIC_ADMIN_KEY={key}\n"),
+    );
+    sb.git(&["add", "ops/rotate.sh"]);
+
+    let run = staged_json(&sb);
+    run.assert_code(1).assert_hides(&key);
+    let report = run.json();
+    assert_eq!(report["command"], "staged");
+    let finding = &report["findings"][0];
+    assert_eq!(
+        rules_paths_lines(&report),
+        vec![(
+            "anthropic-admin-key".into(),
+            "ops/rotate.sh".into(),
+            Some(1)
+        )]
+    );
+    assert_eq!(finding["source"], "staged");
+    for absent in ["commit", "author", "date", "still_in_head"] {
+        assert!(finding.get(absent).is_none(), "{absent} in {finding}");
+    }
+    assert_eq!(
+        report["remediation"][0]["first_leaked"],
+        serde_json::Value::Null
+    );
+}
+
+#[test]
+fn the_staged_version_is_scanned_not_the_working_file() {
+    let sb = repo_with_readme();
+    let key = fake_key("api03", 23);
+    // Staged with the key, then fixed on disk but not re-staged: the commit
+    // would still record the key.
+    sb.write("app.py", format!("KEY = \"{key}\"\n"));
+    sb.git(&["add", "app.py"]);
+    sb.write("app.py", "KEY = os.environ[\"ANTHROPIC_API_KEY\"]\n");
+    let run = staged_json(&sb);
+    run.assert_code(1).assert_hides(&key);
+    assert_eq!(
+        rules_paths_lines(&run.json()),
+        vec![("anthropic-api-key".into(), "app.py".into(), Some(1))]
+    );
+
+    // The other way round: a clean version staged, the key only on disk.
+    sb.write("app.py", "KEY = None\n");
+    sb.git(&["add", "app.py"]);
+    sb.write("app.py", format!("KEY = \"{key}\"\n"));
+    staged_json(&sb).assert_code(0).assert_hides(&key);
+}
+
+#[test]
+fn only_what_differs_from_head_is_scanned() {
+    let sb = Sandbox::new();
+    sb.init();
+    let key = fake_key("api03", 24);
+    sb.write("committed.py", &key);
+    sb.commit("an old leak, history's business", DATE);
+    sb.write("new.txt", "nothing to see\n");
+    sb.git(&["add", "new.txt"]);
+    let run = staged_json(&sb);
+    run.assert_code(0).assert_hides(&key);
+    assert_eq!(run.json()["summary"]["blobs_scanned"], 1);
+}
+
+#[test]
+fn before_the_first_commit_everything_staged_is_scanned() {
+    let sb = Sandbox::new();
+    sb.init();
+    let key = fake_key("api03", 25);
+    sb.write("a.py", &key).write("b.txt", "plain\n");
+    sb.git(&["add", "."]);
+    let run = staged_json(&sb);
+    run.assert_code(1).assert_hides(&key);
+    assert_eq!(run.json()["summary"]["blobs_scanned"], 2);
+}
+
+#[test]
+fn a_staged_deletion_scans_nothing() {
+    let sb = Sandbox::new();
+    sb.init();
+    let key = fake_key("api03", 26);
+    sb.write("leak.py", &key);
+    sb.commit("leak", DATE);
+    sb.git(&["rm", "-q", "leak.py"]);
+    let run = staged_json(&sb);
+    run.assert_code(0);
+    assert_eq!(run.json()["summary"]["blobs_scanned"], 0);
+}
+
+#[test]
+fn a_staged_env_file_is_a_finding_and_a_template_is_not() {
+    let sb = repo_with_readme();
+    let key = fake_key("api03", 27);
+    sb.write(".env", format!("ANTHROPIC_API_KEY={key}\n"));
+    sb.write(".env.example", "ANTHROPIC_API_KEY=\n");
+    sb.git(&["add", "-f", ".env", ".env.example"]);
+    let run = staged_json(&sb);
+    run.assert_code(1).assert_hides(&key);
+    let report = run.json();
+    assert_eq!(
+        rules_paths_lines(&report),
+        vec![
+            ("dotenv-committed".into(), ".env".into(), None),
+            ("anthropic-api-key".into(), ".env".into(), Some(1)),
+        ]
+    );
+    assert_eq!(report["findings"][0]["severity"], "high");
+    assert_eq!(report["findings"][0]["source"], "staged");
+}
+
+#[test]
+fn a_staged_submodule_is_skipped() {
+    let sub = Sandbox::new();
+    sub.init();
+    let key = fake_key("api03", 28);
+    sub.write("secret.py", &key);
+    sub.commit("sub", DATE);
+    let sb = repo_with_readme();
+    let url = sub.root.to_str().unwrap();
+    sb.git(&[
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        url,
+        "vendor/sub",
+    ]);
+
+    let run = staged_json(&sb);
+    run.assert_code(0).assert_hides(&key);
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+    // .gitmodules is the one blob staged besides the gitlink.
+    assert_eq!(run.json()["summary"]["blobs_scanned"], 1);
+}
+
+#[test]
+fn git_index_file_selects_the_index_being_committed() {
+    let sb = repo_with_readme();
+    let key = fake_key("api03", 29);
+    sb.write("app.py", &key);
+    // Staged only in another index, as `git commit -a` does.
+    let alternate = sb.root.join(".git/next-index");
+    std::fs::copy(sb.root.join(".git/index"), &alternate).unwrap();
+    let out = sb
+        .git_command(&sb.root, &["add", "app.py"])
+        .env("GIT_INDEX_FILE", &alternate)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+
+    staged_json(&sb).assert_code(0);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_antleak"));
+    cmd.current_dir(&sb.root)
+        .args(["staged", "--format", "json"])
+        .env("HOME", &sb.home)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_INDEX_FILE", &alternate);
+    let run = Run::from(cmd.output().unwrap());
+    run.assert_code(1).assert_hides(&key);
+    assert_eq!(
+        rules_paths_lines(&run.json()),
+        vec![("anthropic-api-key".into(), "app.py".into(), Some(1))]
+    );
+}
