@@ -1,7 +1,135 @@
-//! `antleak hook install`. (In progress.)
+//! `antleak hook install`: puts the pre-commit hook (`hooks/pre-commit`,
+//! embedded in the binary) where git will run it.
+//!
+//! Where: `core.hooksPath` when it is set (a relative value is relative to
+//! the work tree, where git runs hooks; `~/` is expanded), otherwise `hooks/`
+//! in the common git directory, which linked worktrees share.
+//!
+//! What is already there decides what happens, and a hook someone else wrote
+//! is never lost: nothing there → install; antleak's hook → nothing to do, or
+//! an update to this version (so re-running leaves one antleak hook); another
+//! hook → it is renamed `pre-commit.antleak-chained` and antleak's hook runs
+//! it first, stopping the commit if it fails — unless `--force`, which
+//! replaces it.
 
-use anyhow::{Result, bail};
+use std::path::{Path, PathBuf};
 
-pub fn install(_repo: &git2::Repository, _force: bool) -> Result<String> {
-    bail!("antleak hook install is not implemented yet")
+use anyhow::{Context, Result, bail};
+use git2::{ErrorCode, Repository};
+
+/// The hook script. It finds `antleak` on `PATH` and fails with a clear
+/// message when it is not there.
+const SCRIPT: &str = include_str!("../hooks/pre-commit");
+
+/// Present in every version of antleak's hook, and only in antleak's hook.
+const MARKER: &str = "# antleak pre-commit hook";
+
+/// The name a foreign hook is moved to; `hooks/pre-commit` runs it.
+const CHAINED: &str = "pre-commit.antleak-chained";
+
+/// Installs the hook and returns one line saying what was done.
+pub fn install(repo: &Repository, force: bool) -> Result<String> {
+    let dir = hooks_dir(repo)?;
+    std::fs::create_dir_all(&dir).with_context(|| format!("{}: creating", dir.display()))?;
+    let hook = dir.join("pre-commit");
+    let shown = hook.display();
+    let Some(existing) = existing(&hook)? else {
+        write_hook(&hook)?;
+        return Ok(format!("antleak: installed the pre-commit hook at {shown}"));
+    };
+    if existing == SCRIPT {
+        return Ok(format!(
+            "antleak: the pre-commit hook at {shown} is already antleak's; nothing to do"
+        ));
+    }
+    if existing.contains(MARKER) {
+        write_hook(&hook)?;
+        return Ok(format!("antleak: updated the pre-commit hook at {shown}"));
+    }
+    if force {
+        write_hook(&hook)?;
+        return Ok(format!(
+            "antleak: replaced the existing pre-commit hook at {shown} (--force)"
+        ));
+    }
+    let chained = dir.join(CHAINED);
+    if std::fs::symlink_metadata(&chained).is_ok() {
+        bail!(
+            "{shown}: another hook is installed and {} exists already; move one of them aside, \
+             or pass --force to replace {shown}",
+            chained.display()
+        );
+    }
+    std::fs::rename(&hook, &chained)
+        .with_context(|| format!("{shown}: moving it to {}", chained.display()))?;
+    write_hook(&hook)?;
+    Ok(format!(
+        "antleak: installed the pre-commit hook at {shown}; the hook that was there is now {} \
+         and runs first",
+        chained.display()
+    ))
+}
+
+/// The directory git runs hooks from.
+fn hooks_dir(repo: &Repository) -> Result<PathBuf> {
+    let config = repo
+        .config()
+        .with_context(|| format!("{}: reading git config", repo.path().display()))?;
+    match config.get_path("core.hooksPath") {
+        Ok(path) if path.is_absolute() => Ok(path),
+        // Relative to where git runs hooks: the work tree, or the git
+        // directory of a bare repository.
+        Ok(path) => Ok(repo.workdir().unwrap_or(repo.path()).join(path)),
+        Err(err) if err.code() == ErrorCode::NotFound => Ok(repo.commondir().join("hooks")),
+        Err(err) => Err(err).context("core.hooksPath"),
+    }
+}
+
+/// The current hook's text (lossy: only the marker matters), or `None` when
+/// there is none. A dangling symlink counts as a hook: it is someone's.
+fn existing(hook: &Path) -> Result<Option<String>> {
+    if std::fs::symlink_metadata(hook).is_err() {
+        return Ok(None);
+    }
+    match std::fs::read(hook) {
+        Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Some(String::new())),
+        Err(err) => Err(err).with_context(|| format!("{}: reading", hook.display())),
+    }
+}
+
+/// Writes the script beside the hook and renames it into place, so git never
+/// runs a half-written hook.
+fn write_hook(hook: &Path) -> Result<()> {
+    let temporary = hook.with_extension("antleak-new");
+    std::fs::write(&temporary, SCRIPT)
+        .with_context(|| format!("{}: writing", temporary.display()))?;
+    make_executable(&temporary)?;
+    std::fs::rename(&temporary, hook).with_context(|| format!("{}: writing", hook.display()))
+}
+
+#[cfg(unix)]
+fn make_executable(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+        .with_context(|| format!("{}: making it executable", path.display()))
+}
+
+/// Git for Windows runs hooks through its own sh: no executable bit needed.
+#[cfg(not(unix))]
+fn make_executable(_path: &Path) -> Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_script_carries_the_marker_and_runs_antleak_staged() {
+        assert!(SCRIPT.starts_with("#!/bin/sh\n"));
+        assert!(SCRIPT.contains(MARKER));
+        assert!(SCRIPT.contains(CHAINED));
+        assert!(SCRIPT.contains("exec antleak staged"));
+    }
 }

@@ -7,6 +7,7 @@ mod audit;
 mod cli;
 mod config;
 mod history;
+mod hook;
 mod sarif;
 mod scan;
 mod staged;
