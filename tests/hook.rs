@@ -203,7 +203,7 @@ fn the_hook_fails_clearly_when_antleak_is_not_on_path() {
     sb.write("app.py", "KEY = 3\n");
     let before = head(&sb);
     // Only git itself, run by its absolute path: no antleak anywhere.
-    let git = which("git");
+    let git = which("git").expect("git on PATH");
     let mut cmd = std::process::Command::new(git);
     cmd.current_dir(&sb.root)
         .args(["commit", "-q", "-a", "-m", "unchecked"])
@@ -243,9 +243,38 @@ fn pre_commit_hooks_yaml_runs_antleak_staged_without_file_names() {
     }
 }
 
-fn which(program: &str) -> PathBuf {
-    std::env::split_paths(&std::env::var_os("PATH").unwrap())
+#[test]
+fn the_pre_commit_framework_runs_the_system_hook() {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let Some(pre_commit) = which("pre-commit").filter(|_| manifest.join(".git").exists()) else {
+        eprintln!("pre-commit (or antleak's own git checkout) not available: skipped");
+        return;
+    };
+    let sb = repo();
+    let key = fake_key("api03", 33);
+    sb.write("leak.py", format!("KEY = \"{key}\"\n"));
+    sb.git(&["add", "leak.py"]);
+    let try_repo = || {
+        let mut cmd = std::process::Command::new(&pre_commit);
+        cmd.current_dir(&sb.root)
+            .args(["try-repo", manifest.to_str().unwrap(), "antleak-system"])
+            .env("HOME", &sb.home)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("PATH", path_with_antleak());
+        Run::from(cmd.output().expect("pre-commit runs"))
+    };
+    let blocked = try_repo();
+    assert_ne!(blocked.code, 0, "{}{}", blocked.stdout, blocked.stderr);
+    blocked.assert_hides(&key);
+    assert!(blocked.stdout.contains("leak.py:1:8"), "{}", blocked.stdout);
+
+    sb.git(&["rm", "-q", "--cached", "leak.py"]);
+    let clean = try_repo();
+    assert_eq!(clean.code, 0, "{}{}", clean.stdout, clean.stderr);
+}
+
+fn which(program: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
         .map(|dir| dir.join(program))
         .find(|path| path.is_file())
-        .unwrap_or_else(|| panic!("{program} not on PATH"))
 }
