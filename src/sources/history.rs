@@ -64,8 +64,9 @@ pub struct Scanned {
 /// Scans the history of `repo` (see the module documentation).
 ///
 /// Every finding carries `commit` (the earliest commit that brought it to its
-/// path; its author and author date — the earlier of git's two dates, so the
-/// audit window errs on the wide side) and `still_in_head`:
+/// path; its author and author date — usually the earlier of git's two
+/// dates, and a rebase does not move it, so the audit window errs on the wide
+/// side) and `still_in_head`:
 ///
 /// - for a credential, whether the same credential (same fingerprint) is in
 ///   some blob of `HEAD`'s tree, at any path: if so it is still exposed in
