@@ -157,6 +157,17 @@ fn a_staged_env_file_is_a_finding_and_a_template_is_not() {
     );
     assert_eq!(report["findings"][0]["severity"], "high");
     assert_eq!(report["findings"][0]["source"], "staged");
+    let human = sb.antleak(&["staged", "--color", "never"]);
+    assert!(
+        human.stdout.contains(".env file staged for commit"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human.stdout.contains("git rm --cached .env"),
+        "{}",
+        human.stdout
+    );
 }
 
 #[test]

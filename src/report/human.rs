@@ -12,7 +12,7 @@ use colored::{ColoredString, Colorize};
 use super::Style;
 use crate::finding::{Finding, Report};
 use crate::messages::escape_control;
-use crate::rules::Severity;
+use crate::rules::{RuleId, Severity};
 
 pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
     let plan = &report.remediation;
@@ -86,7 +86,12 @@ pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<(
             "{}  {}  {}",
             severity(worst),
             escape_control(&entry.path).bold(),
-            format!("{} ({})", entry.rule.description(), entry.rule.as_str()).dimmed()
+            format!(
+                "{} ({})",
+                dotenv_description(report, entry.rule),
+                entry.rule.as_str()
+            )
+            .dimmed()
         )?;
         for f in found.iter().filter(|f| f.commit.is_some()) {
             writeln!(out, "    {}", location(f))?;
@@ -133,6 +138,14 @@ fn headline(report: &Report) -> String {
     match report.command {
         "staged" => format!("antleak: this commit would add {what}; it has been stopped."),
         _ => format!("antleak: {what}."),
+    }
+}
+
+/// A `.env` caught by the hook is not tracked yet: it is about to be.
+fn dotenv_description(report: &Report, rule: RuleId) -> &'static str {
+    match (report.command, rule) {
+        ("staged", RuleId::DotenvCommitted) => ".env file staged for commit",
+        _ => rule.description(),
     }
 }
 
