@@ -161,10 +161,7 @@ pub fn main() -> ExitCode {
         // Completions or the man page piped into a pager that quit early.
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!(
-                "antleak: error: {}",
-                messages::escape_control(&format!("{err:#}"))
-            );
+            messages::print_error(&format!("{err:#}"));
             ExitCode::from(EXIT_ERROR)
         }
     }
@@ -189,7 +186,7 @@ fn usage_error(err: clap::Error) -> ExitCode {
     let rendered = err.render().to_string();
     let first = rendered.lines().next().unwrap_or("invalid arguments");
     let first = first.strip_prefix("error: ").unwrap_or(first);
-    eprintln!("antleak: error: {first} (see antleak --help)");
+    messages::print_error(&format!("{first} (see antleak --help)"));
     ExitCode::from(EXIT_ERROR)
 }
 

@@ -17,12 +17,32 @@ pub fn is_quiet() -> bool {
     QUIET.load(Ordering::Relaxed)
 }
 
-/// Prints `antleak: warning: …` on stderr unless `--quiet`. Control
-/// characters are escaped so a hostile file name cannot forge output lines.
+/// Prints `antleak: warning: …` on stderr unless `--quiet`.
 pub fn print_warning(message: std::fmt::Arguments<'_>) {
     if !is_quiet() {
-        eprintln!("antleak: warning: {}", escape_control(&message.to_string()));
+        eprintln!("antleak: warning: {}", sanitize(&message.to_string()));
     }
+}
+
+/// Prints the one line of a fatal error.
+pub fn print_error(message: &str) {
+    eprintln!("antleak: error: {}", sanitize(message));
+}
+
+/// Makes text from anywhere (error chains, arguments, file names) safe for
+/// the terminal: any credential in it is redacted, since a user can paste a
+/// key where a path or a range was expected, and control characters are
+/// escaped so a hostile name cannot forge lines.
+pub fn sanitize(text: &str) -> String {
+    let mut redacted = String::with_capacity(text.len());
+    let mut from = 0;
+    for found in crate::scanner::scan(text.as_bytes()) {
+        redacted.push_str(&text[from..found.offset]);
+        redacted.push_str(&found.secret.redacted());
+        from = found.offset + found.secret.byte_len();
+    }
+    redacted.push_str(&text[from..]);
+    escape_control(&redacted)
 }
 
 /// Escapes control characters (newlines, tabs, terminal escapes) and leaves
@@ -48,6 +68,22 @@ macro_rules! warn {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sanitize_redacts_keys_and_escapes_control_characters() {
+        let body: String = (0..93u32)
+            .map(|i| char::from(b'0' + ((i * 7 + i * i / 3) % 75) as u8))
+            .collect();
+        let body = body.replace(|c: char| !c.is_ascii_alphanumeric(), "x");
+        let key = format!("{}{body}AA", ["sk", "ant", "api03-"].join("-"));
+        let text = format!("--range {key}..HEAD: not found\n");
+        let expected = format!(
+            "--range sk-ant-api03-{}…{}AA..HEAD: not found\\n",
+            &body[..3],
+            &body[91..]
+        );
+        assert_eq!(super::sanitize(&text), expected);
+    }
+
     #[test]
     fn escapes_control_characters_only() {
         assert_eq!(
