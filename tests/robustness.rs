@@ -185,3 +185,63 @@ fn output_into_a_directory_or_missing_directory_is_exit_2_and_writes_nothing() {
     }
     assert_eq!(std::fs::read_dir(sb.path("out")).unwrap().count(), 0);
 }
+
+/// Peak resident memory (KiB) of one antleak run, from the kernel's own
+/// accounting of that child (`wait4`), so parallel tests do not mix in.
+fn peak_rss_kib(sb: &Sandbox, args: &[&str]) -> (i32, i64) {
+    use std::os::unix::process::ExitStatusExt;
+    let child = Command::new(env!("CARGO_BIN_EXE_antleak"))
+        .args(args)
+        .current_dir(&sb.root)
+        .env("HOME", &sb.home)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut status = 0;
+    // SAFETY: plain syscall on our own child; the structs are zeroed C data.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as i32);
+    let code = std::process::ExitStatus::from_raw(status)
+        .code()
+        .unwrap_or(-1);
+    (code, usage.ru_maxrss)
+}
+
+#[test]
+fn memory_does_not_grow_with_the_number_of_files() {
+    let make = |n: usize| {
+        let sb = Sandbox::new();
+        for i in 0..n {
+            // About 1.5 KB each: 30 MB in all, so keeping contents would show.
+            sb.write(
+                &format!("d{:03}/f{i:06}.txt", i / 1000),
+                format!("line {i:08}\n").repeat(100),
+            );
+        }
+        sb.write("d000/key.py", fake_key("api03", 5));
+        sb
+    };
+    let small = make(2_000);
+    let large = make(20_000);
+    let args = [
+        "scan",
+        ".",
+        "-j",
+        "2",
+        "--format",
+        "json",
+        "-o",
+        "/dev/null",
+    ];
+    let (code_small, rss_small) = peak_rss_kib(&small, &args);
+    let (code_large, rss_large) = peak_rss_kib(&large, &args);
+    assert_eq!((code_small, code_large), (1, 1));
+    // Ten times the files may cost a few MB of walker state, not ten times
+    // the memory: nothing per file is kept but findings.
+    assert!(
+        rss_large < rss_small + 8 * 1024,
+        "2k files: {rss_small} KiB, 20k files: {rss_large} KiB"
+    );
+}
