@@ -8,8 +8,6 @@ use serde_json::Value;
 
 use crate::util::*;
 
-const DATE: &str = "2024-03-05T10:11:12Z";
-
 fn history(sb: &Sandbox, args: &[&str]) -> Run {
     let mut all = vec!["history", "--format", "json"];
     all.extend_from_slice(args);
@@ -32,14 +30,6 @@ fn paths(findings: &[&Value]) -> BTreeSet<String> {
         .collect()
 }
 
-/// A repository with one commit, so there is a `main` to come back to.
-fn repo_with_readme() -> Sandbox {
-    let sb = Sandbox::new();
-    sb.init().write("README.md", "hello\n");
-    sb.commit("init", DATE);
-    sb
-}
-
 /// Commits `file` on a throwaway branch, points a ref at that commit with
 /// `keep` (whose last argument receives the commit id), and deletes the
 /// branch: the commit is then reachable only through that ref.
@@ -56,7 +46,7 @@ fn commit_reachable_only_via(sb: &Sandbox, file: &str, key: &str, keep: &[&str])
 
 #[test]
 fn every_ref_kind_is_scanned() {
-    let sb = repo_with_readme();
+    let sb = Sandbox::repo_with_readme();
     let keys: Vec<String> = (0..7).map(|i| fake_key("api03", 100 + i)).collect();
     commit_reachable_only_via(&sb, "branch.py", &keys[0], &["branch", "feature"]);
     commit_reachable_only_via(&sb, "light.py", &keys[1], &["tag", "light"]);
@@ -207,7 +197,7 @@ fn dotenv_files_ever_added_are_reported_even_after_deletion() {
 
 #[test]
 fn merges_attribute_branch_content_to_the_branch_and_resolutions_to_the_merge() {
-    let sb = repo_with_readme();
+    let sb = Sandbox::repo_with_readme();
     let on_branch = fake_key("api03", 4);
     let in_merge = fake_key("api03", 5);
     sb.git(&["checkout", "-q", "-b", "feature"]);
@@ -323,22 +313,8 @@ fn shallow_clones_are_scanned_as_far_as_they_go_with_a_warning() {
 
 #[test]
 fn submodules_are_not_entered() {
-    let sub = Sandbox::new();
-    sub.init();
-    let key = fake_key("api03", 10);
-    sub.write("secret.py", &key);
-    sub.commit("sub", DATE);
-    let sb = repo_with_readme();
-    let url = sub.root.to_str().unwrap();
-    sb.git(&[
-        "-c",
-        "protocol.file.allow=always",
-        "submodule",
-        "add",
-        "-q",
-        url,
-        "vendor/sub",
-    ]);
+    let sb = Sandbox::repo_with_readme();
+    let (_sub, key) = sb.add_submodule_with_key("vendor/sub", 10);
     sb.commit("add submodule", DATE);
 
     let run = history(&sb, &[]);
@@ -362,7 +338,7 @@ fn an_empty_repository_is_clean() {
 
 #[test]
 fn range_limits_the_scan_to_blobs_the_range_introduced() {
-    let sb = repo_with_readme();
+    let sb = Sandbox::repo_with_readme();
     let before = fake_key("api03", 11);
     let inside = fake_key("api03", 12);
     sb.write("before.py", &before);
@@ -388,7 +364,7 @@ fn range_limits_the_scan_to_blobs_the_range_introduced() {
 
 #[test]
 fn a_bad_range_is_one_error_line_naming_it() {
-    let sb = repo_with_readme();
+    let sb = Sandbox::repo_with_readme();
     let run = history(&sb, &["--range", "no-such-rev..HEAD"]);
     run.assert_code(2);
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);

@@ -7,8 +7,6 @@ use std::path::{Path, PathBuf};
 
 use crate::util::*;
 
-const DATE: &str = "2024-03-05T10:11:12Z";
-
 /// `PATH` with the directory of the antleak under test first.
 fn path_with_antleak() -> String {
     let bin = Path::new(env!("CARGO_BIN_EXE_antleak")).parent().unwrap();

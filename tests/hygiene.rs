@@ -7,8 +7,6 @@ use std::path::Path;
 
 use crate::util::*;
 
-const DATE: &str = "2024-03-05T10:11:12Z";
-
 #[test]
 fn no_command_ever_writes_a_key_without_show_secrets() {
     let sb = Sandbox::new();

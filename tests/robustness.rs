@@ -43,18 +43,7 @@ fn a_2_gb_file_and_a_100_mb_line_scan_in_bounded_memory() {
     let run = antleak_limited(&sb, 400_000, "scan . -j 2 --format json");
     run.assert_code(1);
     let report = run.json();
-    let found: Vec<(String, u64, u64)> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_string(),
-                f["line"].as_u64().unwrap(),
-                f["column"].as_u64().unwrap(),
-            )
-        })
-        .collect();
+    let found: Vec<(String, u64, u64)> = places(&report);
     assert_eq!(
         found,
         vec![
@@ -190,6 +179,8 @@ fn output_into_a_directory_or_missing_directory_is_exit_2_and_writes_nothing() {
 /// accounting of that child (`wait4`), so parallel tests do not mix in.
 fn peak_rss_kib(sb: &Sandbox, args: &[&str]) -> (i32, i64) {
     use std::os::unix::process::ExitStatusExt;
+    // Reaped by the wait4 below, which std's Child cannot see.
+    #[allow(clippy::zombie_processes)]
     let child = Command::new(env!("CARGO_BIN_EXE_antleak"))
         .args(args)
         .current_dir(&sb.root)

@@ -125,18 +125,7 @@ fn keys_glued_to_bytes_in_json_minified_bundles_crlf_and_bom() {
     sb.write("tail.txt", format!("a\nb <k>{}</k>", keys[5]));
     let (run, report) = scan_json(&sb, &[]);
     run.assert_code(1);
-    let got: Vec<(String, u64, u64)> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_string(),
-                f["line"].as_u64().unwrap(),
-                f["column"].as_u64().unwrap(),
-            )
-        })
-        .collect();
+    let got: Vec<(String, u64, u64)> = places(&report);
     assert_eq!(
         got,
         vec![

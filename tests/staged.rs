@@ -6,22 +6,13 @@ use std::process::Command;
 
 use crate::util::*;
 
-const DATE: &str = "2024-03-05T10:11:12Z";
-
 fn staged_json(sb: &Sandbox) -> Run {
     sb.antleak(&["staged", "--format", "json"])
 }
 
-fn repo_with_readme() -> Sandbox {
-    let sb = Sandbox::new();
-    sb.init().write("README.md", "hello\n");
-    sb.commit("init", DATE);
-    sb
-}
-
 #[test]
 fn a_staged_key_stops_the_commit_with_place_fix_and_escape_hatches() {
-    let sb = repo_with_readme();
+    let sb = Sandbox::repo_with_readme();
     let key = fake_key("api03", 21);
     sb.write("app.py", format!("import os\nKEY = \"{key}\"\n"));
     sb.git(&["add", "app.py"]);
@@ -45,7 +36,7 @@ fn a_staged_key_stops_the_commit_with_place_fix_and_escape_hatches() {
 
 #[test]
 fn json_findings_come_from_the_index_without_commit_fields() {
-    let sb = repo_with_readme();
+    let sb = Sandbox::repo_with_readme();
     let key = fake_key("admin01", 22);
     sb.write(
         "ops/rotate.sh",
@@ -78,7 +69,7 @@ fn json_findings_come_from_the_index_without_commit_fields() {
 
 #[test]
 fn the_staged_version_is_scanned_not_the_working_file() {
-    let sb = repo_with_readme();
+    let sb = Sandbox::repo_with_readme();
     let key = fake_key("api03", 23);
     // Staged with the key, then fixed on disk but not re-staged: the commit
     // would still record the key.
@@ -140,7 +131,7 @@ fn a_staged_deletion_scans_nothing() {
 
 #[test]
 fn a_staged_env_file_is_a_finding_and_a_template_is_not() {
-    let sb = repo_with_readme();
+    let sb = Sandbox::repo_with_readme();
     let key = fake_key("api03", 27);
     sb.write(".env", format!("ANTHROPIC_API_KEY={key}\n"));
     sb.write(".env.example", "ANTHROPIC_API_KEY=\n");
@@ -172,22 +163,8 @@ fn a_staged_env_file_is_a_finding_and_a_template_is_not() {
 
 #[test]
 fn a_staged_submodule_is_skipped() {
-    let sub = Sandbox::new();
-    sub.init();
-    let key = fake_key("api03", 28);
-    sub.write("secret.py", &key);
-    sub.commit("sub", DATE);
-    let sb = repo_with_readme();
-    let url = sub.root.to_str().unwrap();
-    sb.git(&[
-        "-c",
-        "protocol.file.allow=always",
-        "submodule",
-        "add",
-        "-q",
-        url,
-        "vendor/sub",
-    ]);
+    let sb = Sandbox::repo_with_readme();
+    let (_sub, key) = sb.add_submodule_with_key("vendor/sub", 28);
 
     let run = staged_json(&sb);
     run.assert_code(0).assert_hides(&key);
@@ -198,7 +175,7 @@ fn a_staged_submodule_is_skipped() {
 
 #[test]
 fn git_index_file_selects_the_index_being_committed() {
-    let sb = repo_with_readme();
+    let sb = Sandbox::repo_with_readme();
     let key = fake_key("api03", 29);
     sb.write("app.py", &key);
     // Staged only in another index, as `git commit -a` does.

@@ -8,6 +8,9 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+/// The commit date of fixtures that do not care about dates.
+pub const DATE: &str = "2024-03-05T10:11:12Z";
+
 pub const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
 
 /// A key of the documented shape: `sk-ant-<kind>-` + 93 random characters +
@@ -123,6 +126,35 @@ impl Sandbox {
         self.commit_as(message, date, ("Ada Lovelace", "ada@example.com"))
     }
 
+    /// A repository with one commit, so there is a `main` to come back to.
+    pub fn repo_with_readme() -> Sandbox {
+        let sb = Sandbox::new();
+        sb.init().write("README.md", "hello\n");
+        sb.commit("init", DATE);
+        sb
+    }
+
+    /// Adds, at `path`, a submodule whose own history holds a key (seeded
+    /// by `seed`); returns the submodule's sandbox (keep it alive) and key.
+    pub fn add_submodule_with_key(&self, path: &str, seed: u64) -> (Sandbox, String) {
+        let sub = Sandbox::new();
+        sub.init();
+        let key = fake_key("api03", seed);
+        sub.write("secret.py", &key);
+        sub.commit("sub", DATE);
+        let url = sub.root.to_str().unwrap();
+        self.git(&[
+            "-c",
+            "protocol.file.allow=always",
+            "submodule",
+            "add",
+            "-q",
+            url,
+            path,
+        ]);
+        (sub, key)
+    }
+
     fn isolate(&self, cmd: &mut Command) {
         cmd.env("HOME", &self.home)
             .env("XDG_CONFIG_HOME", self.home.join(".config"))
@@ -232,6 +264,22 @@ pub fn assert_hidden(text: &str, secret: &str) {
             "secret piece {piece:?} leaked into output:\n{text}"
         );
     }
+}
+
+/// The findings of a JSON report as (path, line, column), in order.
+pub fn places(report: &Value) -> Vec<(String, u64, u64)> {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+            )
+        })
+        .collect()
 }
 
 /// The findings of a JSON report as (rule, path, line) triples, in order.
