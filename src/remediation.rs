@@ -75,6 +75,7 @@ pub fn plan(findings: &[Finding]) -> Plan {
                 f.source,
                 &f.path,
                 f.severity >= crate::rules::Severity::High,
+                f.still_in_head != Some(false),
             ),
         })
         .collect();
@@ -146,7 +147,7 @@ pub fn checklist(rule: RuleId) -> Vec<String> {
     if rule.is_credential() {
         runbook(rule, "the key", None, Source::History)
     } else {
-        dotenv_steps(rule, Source::History, "<file>", true)
+        dotenv_steps(rule, Source::History, "<file>", true, true)
     }
 }
 
@@ -224,7 +225,15 @@ fn audit_step(rule: RuleId, secret: &str, first_leaked: Option<&str>, source: So
     }
 }
 
-fn dotenv_steps(rule: RuleId, source: Source, path: &str, holds_credential: bool) -> Vec<String> {
+/// `tracked`: git still tracks the file (in history: it is still in HEAD);
+/// when it is gone already, what is left to do is the rotation.
+fn dotenv_steps(
+    rule: RuleId,
+    source: Source,
+    path: &str,
+    holds_credential: bool,
+    tracked: bool,
+) -> Vec<String> {
     match (rule, source) {
         (RuleId::DotenvUnignored, _) => vec![format!(
             "Add {path} to .gitignore before it is committed: `echo '{path}' >> .gitignore`."
@@ -238,12 +247,20 @@ fn dotenv_steps(rule: RuleId, source: Source, path: &str, holds_credential: bool
                 .to_string(),
         ],
         _ => {
-            let mut steps = vec![
-                format!(
-                    "Stop tracking it, keeping the file on disk: `git rm --cached {path}` and commit."
-                ),
-                format!("Add it to .gitignore: `echo '{path}' >> .gitignore`."),
-            ];
+            let mut steps = if tracked {
+                vec![
+                    format!(
+                        "Stop tracking it, keeping the file on disk: `git rm --cached {path}` \
+                         and commit."
+                    ),
+                    format!("Add it to .gitignore: `echo '{path}' >> .gitignore`."),
+                ]
+            } else {
+                vec![format!(
+                    "It is no longer in HEAD, but every clone still has its old versions; make \
+                     sure .gitignore lists it: `git check-ignore -v {path}`."
+                )]
+            };
             steps.push(if holds_credential {
                 "Treat every credential that was ever in it as leaked: rotate each one (see the \
                  credential checklists). Removing the file, or even rewriting history, does not \

@@ -193,6 +193,24 @@ fn dotenv_files_ever_added_are_reported_even_after_deletion() {
             ("deploy/.env.production", "high", true)
         ]
     );
+    // The deleted .env needs no `git rm --cached` any more; the tracked one does.
+    let steps: Vec<String> = report["dotenv_remediation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["steps"][0].as_str().unwrap().to_string())
+        .collect();
+    assert!(steps[0].starts_with("It is no longer in HEAD"), "{steps:?}");
+    assert!(
+        steps[1].contains("git rm --cached deploy/.env.production"),
+        "{steps:?}"
+    );
+    let human = sb.antleak(&["history", "--color", "never"]);
+    assert!(
+        human.stdout.contains(".env file committed to history"),
+        "{}",
+        human.stdout
+    );
 }
 
 #[test]

@@ -141,10 +141,12 @@ fn headline(report: &Report) -> String {
     }
 }
 
-/// A `.env` caught by the hook is not tracked yet: it is about to be.
+/// A `.env` caught by the hook is not tracked yet (it is about to be), and
+/// one found in history may no longer be.
 fn dotenv_description(report: &Report, rule: RuleId) -> &'static str {
     match (report.command, rule) {
         ("staged", RuleId::DotenvCommitted) => ".env file staged for commit",
+        ("history", RuleId::DotenvCommitted) => ".env file committed to history",
         _ => rule.description(),
     }
 }
