@@ -236,3 +236,35 @@ fn memory_does_not_grow_with_the_number_of_files() {
         "2k files: {rss_small} KiB, 20k files: {rss_large} KiB"
     );
 }
+
+#[test]
+fn ctrl_c_mid_scan_leaves_no_output_file_behind() {
+    let sb = Sandbox::new();
+    std::fs::create_dir(sb.path("tree")).unwrap();
+    let file = std::fs::File::create(sb.path("tree/disk.img")).unwrap();
+    // A sparse 4 GiB file: seconds of reading, no disk space.
+    file.set_len(4u64 << 30).unwrap();
+    std::fs::create_dir(sb.path("out")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_antleak"))
+        .args([
+            "scan",
+            "tree",
+            "--format",
+            "json",
+            "--output",
+            "out/report.json",
+        ])
+        .current_dir(&sb.root)
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // SAFETY: signalling our own child process.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "the scan should have been interrupted");
+    let left: Vec<_> = std::fs::read_dir(sb.path("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
