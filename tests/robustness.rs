@@ -268,3 +268,42 @@ fn ctrl_c_mid_scan_leaves_no_output_file_behind() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn a_corrupt_object_and_a_broken_ref_are_warnings_and_the_history_scan_goes_on() {
+    let sb = Sandbox::new();
+    sb.init();
+    let key = fake_key("api03", 6);
+    sb.write("garbled.txt", "this blob will be corrupted\n");
+    sb.write("app.py", &key);
+    sb.commit("add", DATE);
+    let blob = sb
+        .git(&["rev-parse", "HEAD:garbled.txt"])
+        .trim()
+        .to_string();
+    let object = sb.path(&format!(".git/objects/{}/{}", &blob[..2], &blob[2..]));
+    let mut perms = std::fs::metadata(&object).unwrap().permissions();
+    perms.set_readonly(false);
+    std::fs::set_permissions(&object, perms).unwrap();
+    std::fs::write(&object, b"\x78\x9c not zlib at all").unwrap();
+    // A ref to a commit that does not exist, and a ref file with garbage.
+    sb.write(".git/refs/heads/dangling", format!("{}\n", "1".repeat(40)));
+    sb.write(".git/refs/tags/garbage", "not a sha\n");
+
+    let run = sb.antleak(&["history", "--format", "json"]);
+    run.assert_code(1).assert_hides(&key);
+    assert!(run.stderr.contains(&blob), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .lines()
+            .all(|l| l.starts_with("antleak: warning: ")),
+        "{}",
+        run.stderr
+    );
+    let report = run.json();
+    assert_eq!(
+        rules_paths_lines(&report),
+        vec![("anthropic-api-key".into(), "app.py".into(), Some(1))]
+    );
+    assert!(report["summary"]["unreadable"].as_u64().unwrap() >= 1);
+}
