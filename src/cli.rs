@@ -13,13 +13,14 @@ use std::time::Instant;
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::anthropic::args::{AuditArgs, Context, RevokeArgs, VerifyArgs};
 use crate::baseline::Baseline;
 use crate::config::{Allow, Files};
 use crate::finding::{Finding, Report, Summary};
 use crate::progress::with_progress;
 use crate::report::{self, Format, Style};
 use crate::sources::{self, Stats, history, staged, worktree};
-use crate::{hook, messages, remediation};
+use crate::{anthropic, hook, messages, remediation};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -85,6 +86,8 @@ enum Command {
         /// Scan every file, whatever .gitignore, .ignore and git excludes say.
         #[arg(long)]
         no_ignore: bool,
+        #[command(flatten)]
+        verify: VerifyArgs,
     },
     /// Scan what `git commit` would record: staged blobs that differ from HEAD.
     Staged {
@@ -104,7 +107,15 @@ enum Command {
         /// Only the blobs introduced by the commits in A..B (a push or pull request).
         #[arg(long, value_name = "A..B")]
         range: Option<String>,
+        #[command(flatten)]
+        verify: VerifyArgs,
     },
+    /// Deactivate leaked API keys through the Admin API (admin key from
+    /// ANTHROPIC_ADMIN_KEY), then print the rest of their runbook.
+    Revoke(RevokeArgs),
+    /// Show what leaked API keys were used for since they leaked: tokens by
+    /// day and model, estimated cost (admin key from ANTHROPIC_ADMIN_KEY).
+    Audit(AuditArgs),
     /// Manage the git pre-commit hook.
     Hook {
         #[command(subcommand)]
@@ -209,7 +220,18 @@ fn run(cli: Cli) -> Result<Outcome> {
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
     let stats = Stats::default();
+    let context = || Context {
+        format: global.format,
+        output: global.output.clone(),
+        config: global.config.clone(),
+        baseline: global.baseline.clone(),
+        threads,
+        quiet: global.quiet,
+    };
+    let mut verify = None;
     let (command, findings, shallow) = match cli.command {
+        Command::Revoke(args) => return anthropic::revoke::run(&args, &context()),
+        Command::Audit(args) => return anthropic::usage::run(&args, &context()),
         Command::Hook {
             action: HookAction::Install { repo, force },
         } => {
@@ -234,7 +256,12 @@ fn run(cli: Cli) -> Result<Outcome> {
             clap_mangen::Man::new(command).render(&mut std::io::stdout())?;
             return Ok(Outcome::Clean);
         }
-        Command::Scan { paths, no_ignore } => {
+        Command::Scan {
+            paths,
+            no_ignore,
+            verify: verify_args,
+        } => {
+            verify = verify_args.options()?;
             let filters =
                 Filters::load(&global, scan_config_root(&paths).as_deref(), &Files::Disk)?;
             let options = worktree::Options { threads, no_ignore };
@@ -254,7 +281,9 @@ fn run(cli: Cli) -> Result<Outcome> {
             repo,
             repos_under,
             range,
+            verify: verify_args,
         } => {
+            verify = verify_args.options()?;
             let mut dirs = repo;
             if let Some(folder) = &repos_under {
                 dirs.extend(sources::repos::find_under(folder, &stats)?);
@@ -304,9 +333,13 @@ fn run(cli: Cli) -> Result<Outcome> {
         elapsed_ms: started.elapsed().as_millis() as u64,
         shallow,
     };
+    let mut plan = remediation::plan(&findings);
+    if let Some(options) = &verify {
+        anthropic::verify::run(options, &findings, &mut plan);
+    }
     let report = Report {
         command,
-        remediation: remediation::plan(&findings),
+        remediation: plan,
         findings,
         summary,
     };

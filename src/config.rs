@@ -3,8 +3,13 @@
 //! The file is small on purpose: paths (globs) and fingerprints that are
 //! allowed. Unknown keys are an error that names the file and the key, so a
 //! typo cannot silently turn an allow-list off.
+//!
+//! It also holds `[prices."<model>"]` for `antleak audit`'s cost estimate.
+//! Nothing in it decides where antleak sends anything: the file may come
+//! from the repository being scanned, and a hostile one must not be able to
+//! redirect keys (see `anthropic::base_url`).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -21,6 +26,48 @@ pub const CONFIG_FILE: &str = ".antleak.toml";
 struct ConfigFile {
     #[serde(default)]
     allow: AllowSection,
+    #[serde(default)]
+    prices: BTreeMap<String, PriceEntry>,
+}
+
+/// `[prices."<model>"]`: list prices in USD per million tokens, for the
+/// estimate of `antleak audit`. Cache prices default to the usual multiples
+/// of the input price (read 0.1×, 5-minute write 1.25×, 1-hour write 2×).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceEntry {
+    pub input_per_mtok: f64,
+    pub output_per_mtok: f64,
+    pub cache_read_per_mtok: Option<f64>,
+    pub cache_write_5m_per_mtok: Option<f64>,
+    pub cache_write_1h_per_mtok: Option<f64>,
+}
+
+/// The `[prices]` of the config file (`explicit`, else `<root>/.antleak.toml`
+/// if it exists), keyed by model name or model-name prefix.
+pub fn load_prices(
+    explicit: Option<&Path>,
+    root: Option<&Path>,
+) -> Result<BTreeMap<String, PriceEntry>> {
+    let path: PathBuf = match (explicit, root) {
+        (Some(path), _) => path.to_path_buf(),
+        (None, Some(root)) => root.join(CONFIG_FILE),
+        (None, None) => return Ok(BTreeMap::new()),
+    };
+    match Files::Disk.read(&path, explicit.is_some())? {
+        Some(text) => Ok(parse_file(&text)
+            .with_context(|| format!("{}", path.display()))?
+            .prices),
+        None => Ok(BTreeMap::new()),
+    }
+}
+
+fn parse_file(text: &str) -> Result<ConfigFile> {
+    toml::from_str(text).map_err(|err| {
+        // toml's message spans several lines with a source excerpt; the
+        // first line says what is wrong, which is what fits on one line.
+        anyhow::anyhow!("{}", err.message().lines().next().unwrap_or("invalid TOML"))
+    })
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -55,11 +102,7 @@ impl Allow {
     }
 
     pub fn parse(text: &str) -> Result<Allow> {
-        let file: ConfigFile = toml::from_str(text).map_err(|err| {
-            // toml's message spans several lines with a source excerpt; the
-            // first line says what is wrong, which is what fits on one line.
-            anyhow::anyhow!("{}", err.message().lines().next().unwrap_or("invalid TOML"))
-        })?;
+        let file = parse_file(text)?;
         let paths = if file.allow.paths.is_empty() {
             None
         } else {
@@ -173,6 +216,18 @@ mod tests {
         assert!(format!("{err:#}").contains("pathz"), "{err:#}");
         let err = Allow::parse("[alow]\n").unwrap_err();
         assert!(format!("{err:#}").contains("alow"), "{err:#}");
+    }
+
+    #[test]
+    fn prices_are_read_and_checked() {
+        let file =
+            parse_file("[prices.\"claude-x\"]\ninput_per_mtok = 3.0\noutput_per_mtok = 15\n")
+                .unwrap();
+        assert_eq!(file.prices["claude-x"].output_per_mtok, 15.0);
+        assert!(Allow::parse("[prices.m]\ninput_per_mtok = 1.0\n").is_err());
+        assert!(
+            Allow::parse("[prices.m]\ninput_per_mtok = 1\noutput_per_mtok = 1\nurl = 1\n").is_err()
+        );
     }
 
     #[test]

@@ -21,8 +21,11 @@
 //!
 //! `rules`, `scanner` and `remediation` are pure: bytes or findings in, values
 //! out. `sources` do the I/O (files, index, history) and never print. `report`
-//! is the only writer of stdout. `cli` owns the exit code.
+//! is the only writer of stdout for scans. `cli` owns the exit code.
+//! [`anthropic`] is the only code that uses the network, and only when the
+//! user asks (`--verify`, `revoke`, `audit`).
 
+pub mod anthropic;
 pub mod baseline;
 pub mod cli;
 pub mod config;

@@ -20,6 +20,8 @@ pub struct Remediation {
     /// History only: the earliest commit date that exposed the credential.
     pub first_leaked: Option<String>,
     pub steps: Vec<String>,
+    /// Set by `--verify` (see `anthropic::verify`).
+    pub verification: Option<crate::anthropic::verify::Verification>,
 }
 
 /// The clean-up for one `.env`-style file that git tracks or could track.
@@ -123,6 +125,7 @@ fn credential_plan(fingerprint: String, found: &[&Finding]) -> Remediation {
         rule: first.rule,
         first_leaked,
         steps,
+        verification: None,
     }
 }
 

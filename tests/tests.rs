@@ -3,6 +3,7 @@
 
 mod util;
 
+mod api;
 mod audit;
 mod cli;
 mod config;

@@ -43,6 +43,7 @@ pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<(
             .map(|f| f.severity)
             .max()
             .unwrap_or(Severity::High);
+        let worst = crate::anthropic::verify::shown_entry_severity(entry, worst);
         writeln!(out)?;
         writeln!(
             out,
@@ -51,6 +52,15 @@ pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<(
             entry.secret_redacted.bold(),
             entry.rule.as_str().dimmed()
         )?;
+        if let Some(verification) = &entry.verification {
+            let line = verification.describe();
+            let line = if verification.is_live() {
+                line.red().bold()
+            } else {
+                line.normal()
+            };
+            writeln!(out, "  {line}")?;
+        }
         let shown_secret = found.first().and_then(|f| f.secret.as_ref());
         if let (true, Some(secret)) = (style.show_secrets, shown_secret) {
             writeln!(out, "  secret: {}", secret.expose())?;
@@ -129,7 +139,18 @@ fn headline(report: &Report) -> String {
     let files = plan.dotenv_files.len();
     let mut parts = Vec::new();
     if keys > 0 {
-        parts.push(format!("{keys} leaked credential{}", plural(keys)));
+        let live = plan
+            .credentials
+            .iter()
+            .filter(|c| c.verification.as_ref().is_some_and(|v| v.is_live()))
+            .count();
+        parts.push(match live {
+            0 => format!("{keys} leaked credential{}", plural(keys)),
+            _ => format!(
+                "{keys} leaked credential{}, {live} of them LIVE (listed first: revoke now)",
+                plural(keys)
+            ),
+        });
     }
     if files > 0 {
         parts.push(format!("{files} exposed .env file{}", plural(files)));

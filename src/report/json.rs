@@ -67,6 +67,10 @@ struct JsonRemediation<'a> {
     /// `null` when the date is unknown (working tree, staged).
     first_leaked: Option<&'a str>,
     steps: &'a [String],
+    /// Only with `--verify`; never in a baseline, which must not change
+    /// from run to run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verification: Option<&'a crate::anthropic::verify::Verification>,
 }
 
 #[derive(Serialize)]
@@ -89,7 +93,7 @@ struct JsonSummary {
 }
 
 pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
-    let wire = wire(report, style.show_secrets, &report.summary);
+    let wire = wire(report, style.show_secrets, &report.summary, true);
     serde_json::to_writer_pretty(&mut *out, &wire)?;
     writeln!(out)
 }
@@ -102,11 +106,18 @@ pub fn write_baseline(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         findings: report.summary.findings,
         ..Summary::default()
     };
-    serde_json::to_writer_pretty(&mut *out, &wire(report, false, &summary))?;
+    serde_json::to_writer_pretty(&mut *out, &wire(report, false, &summary, false))?;
     writeln!(out)
 }
 
-fn wire<'a>(report: &'a Report, show_secrets: bool, summary: &Summary) -> JsonReport<'a> {
+/// `verified`: show `--verify`'s verdicts (and the severity a live key
+/// takes); off for baselines.
+fn wire<'a>(
+    report: &'a Report,
+    show_secrets: bool,
+    summary: &Summary,
+    verified: bool,
+) -> JsonReport<'a> {
     JsonReport {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
@@ -117,7 +128,14 @@ fn wire<'a>(report: &'a Report, show_secrets: bool, summary: &Summary) -> JsonRe
         findings: report
             .findings
             .iter()
-            .map(|f| finding(f, show_secrets))
+            .map(|f| {
+                let mut wire = finding(f, show_secrets);
+                if verified {
+                    wire.severity =
+                        crate::anthropic::verify::shown_severity(&report.remediation, f);
+                }
+                wire
+            })
             .collect(),
         remediation: report
             .remediation
@@ -129,6 +147,7 @@ fn wire<'a>(report: &'a Report, show_secrets: bool, summary: &Summary) -> JsonRe
                 rule: r.rule,
                 first_leaked: r.first_leaked.as_deref(),
                 steps: &r.steps,
+                verification: r.verification.as_ref().filter(|_| verified),
             })
             .collect(),
         dotenv_remediation: report

@@ -52,7 +52,10 @@ pub fn write_baseline(report: &Report, path: &Path) -> Result<()> {
     write_file(path, |out| json::write_baseline(report, out))
 }
 
-fn write_file(path: &Path, render: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
+pub(crate) fn write_file(
+    path: &Path,
+    render: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<()> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),

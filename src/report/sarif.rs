@@ -40,7 +40,11 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 .collect::<Vec<_>>(),
         )
         .build();
-    let results: Vec<SarifResult> = report.findings.iter().map(result).collect();
+    let results: Vec<SarifResult> = report
+        .findings
+        .iter()
+        .map(|f| result(f, &report.remediation))
+        .collect();
     let run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .results(results)
@@ -92,7 +96,8 @@ fn descriptor(rule: RuleId) -> ReportingDescriptor {
         .build()
 }
 
-fn result(finding: &Finding) -> SarifResult {
+fn result(finding: &Finding, plan: &remediation::Plan) -> SarifResult {
+    let verification = crate::anthropic::verify::of(plan, finding);
     let mut region = Region::builder().build();
     region.start_line = finding.line.map(|l| l as i64);
     region.start_column = finding.column.map(|c| c as i64);
@@ -134,21 +139,27 @@ fn result(finding: &Finding) -> SarifResult {
             )
         })
         .unwrap_or_default();
+    let live = match verification {
+        Some(v) if v.is_live() => "LIVE (the API accepts it): ",
+        _ => "",
+    };
     let message = format!(
-        "{what}{since}. See the rule help for the recovery checklist: revoke, regenerate, update \
+        "{live}{what}{since}. See the rule help for the recovery checklist: revoke, regenerate, update \
          .env, restart, audit usage."
     );
     let mut partial = BTreeMap::new();
     partial.insert(FINGERPRINT_KEY.to_string(), fingerprint);
     SarifResult::builder()
         .rule_id(finding.rule.as_str())
-        .level(level(finding.severity))
+        .level(level(crate::anthropic::verify::shown_severity(
+            plan, finding,
+        )))
         .message(Message::builder().text(message).build())
         .locations(vec![location])
         .partial_fingerprints(partial)
         .properties(
             PropertyBag::builder()
-                .additional_properties(properties(finding))
+                .additional_properties(properties(finding, plan))
                 .build(),
         )
         .build()
@@ -162,9 +173,16 @@ fn uri(finding: &Finding) -> String {
     }
 }
 
-fn properties(finding: &Finding) -> BTreeMap<String, serde_json::Value> {
+fn properties(finding: &Finding, plan: &remediation::Plan) -> BTreeMap<String, serde_json::Value> {
+    use crate::anthropic::verify;
     let mut props = BTreeMap::new();
-    props.insert("severity".to_string(), json!(finding.severity));
+    props.insert(
+        "severity".to_string(),
+        json!(verify::shown_severity(plan, finding)),
+    );
+    if let Some(verification) = verify::of(plan, finding) {
+        props.insert("verification".to_string(), json!(verification));
+    }
     props.insert("source".to_string(), json!(finding.source));
     if let Some(secret) = &finding.secret {
         props.insert("secret_redacted".to_string(), json!(secret.redacted()));
