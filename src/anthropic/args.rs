@@ -19,9 +19,9 @@ pub struct ApiArgs {
     /// plain http only to loopback addresses. Never read from a config file.
     #[arg(long, value_name = "URL")]
     pub api_base_url: Option<String>,
-    /// Timeout of each API call, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
-    pub api_timeout: f64,
+    /// Timeout of each API call, in seconds [default: 10].
+    #[arg(long, value_name = "SECONDS")]
+    pub api_timeout: Option<f64>,
 }
 
 impl ApiArgs {
@@ -30,7 +30,18 @@ impl ApiArgs {
     }
 
     pub fn timeout(&self) -> Result<Duration> {
-        seconds("--api-timeout", self.api_timeout)
+        seconds("--api-timeout", self.api_timeout.unwrap_or(10.0))
+    }
+
+    /// The first option given, for a command that will not use it.
+    fn given(&self) -> Option<&'static str> {
+        if self.api_base_url.is_some() {
+            Some("--api-base-url")
+        } else if self.api_timeout.is_some() {
+            Some("--api-timeout")
+        } else {
+            None
+        }
     }
 }
 
@@ -42,14 +53,10 @@ pub struct VerifyArgs {
     /// (free calls that spend no tokens; OAuth and session tokens are never sent).
     #[arg(long)]
     pub verify: bool,
-    /// With --verify: the most time all checks together may take, in seconds.
-    #[arg(
-        long,
-        value_name = "SECONDS",
-        default_value_t = 60.0,
-        requires = "verify"
-    )]
-    pub verify_deadline: f64,
+    /// With --verify: the most time all checks together may take, in
+    /// seconds [default: 60].
+    #[arg(long, value_name = "SECONDS")]
+    pub verify_deadline: Option<f64>,
     #[command(flatten)]
     pub api: ApiArgs,
 }
@@ -59,15 +66,20 @@ impl VerifyArgs {
     /// fails fast instead of after a long history walk.
     pub fn options(&self) -> Result<Option<verify::Options>> {
         if !self.verify {
-            if self.api.api_base_url.is_some() {
-                bail!("--api-base-url: only used with --verify");
+            // Said one thing, would have done another: better stop.
+            let stray = self
+                .api
+                .given()
+                .or(self.verify_deadline.map(|_| "--verify-deadline"));
+            if let Some(flag) = stray {
+                bail!("{flag}: only used with --verify");
             }
             return Ok(None);
         }
         Ok(Some(verify::Options {
             base: self.api.base_url()?,
             timeout: self.api.timeout()?,
-            deadline: seconds("--verify-deadline", self.verify_deadline)?,
+            deadline: seconds("--verify-deadline", self.verify_deadline.unwrap_or(60.0))?,
         }))
     }
 }

@@ -245,3 +245,28 @@ fn a_refused_admin_key_is_one_clear_error() {
         run.stderr
     );
 }
+
+#[test]
+fn on_a_terminal_it_asks_and_no_answer_means_no() {
+    let sb = Sandbox::new();
+    let leaked = fake_key("api03", 761);
+    let admin = leaky_repo(&sb, &[&leaked]);
+    let api = admin_api(&admin, org_with(&leaked), 100, vec![]);
+    // Standard input ends without an answer: the question was asked, the
+    // key is left alone.
+    let run = sb.antleak_on_tty(
+        &["revoke", "--api-base-url", &api.url, "--color", "never"],
+        &[("ANTHROPIC_ADMIN_KEY", &admin)],
+    );
+    run.assert_code(1);
+    run.assert_hides(&admin);
+    run.assert_hides(&leaked);
+    assert!(
+        run.stdout
+            .contains("Deactivate apikey_leaked \"prod backend\"? [y/N]"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("skipped."), "{}", run.stdout);
+    assert!(api.requests().iter().all(|r| r.method == "GET"));
+}

@@ -323,9 +323,19 @@ fn nothing_is_sent_without_verify_and_staged_never_verifies() {
     let staged = antleak_env(&sb, &["staged", "--verify"], &env);
     staged.assert_code(2);
     assert!(staged.stderr.contains("--verify"), "{}", staged.stderr);
-    let stray = antleak_env(&sb, &["scan", "--api-base-url", &api.url], &[]);
-    stray.assert_code(2);
-    assert!(stray.stderr.contains("--verify"), "{}", stray.stderr);
+    for stray in [
+        &["scan", "--api-base-url", &api.url][..],
+        &["history", "--api-timeout", "1"],
+        &["scan", "--verify-deadline", "5"],
+    ] {
+        let run = antleak_env(&sb, stray, &[]);
+        run.assert_code(2);
+        assert!(
+            run.stderr.contains("only used with --verify"),
+            "{}",
+            run.stderr
+        );
+    }
     assert!(api.requests().is_empty(), "{:?}", api.requests());
 }
 
