@@ -282,9 +282,9 @@ fn a_corrupt_object_and_a_broken_ref_are_warnings_and_the_history_scan_goes_on()
         .trim()
         .to_string();
     let object = sb.path(&format!(".git/objects/{}/{}", &blob[..2], &blob[2..]));
-    let mut perms = std::fs::metadata(&object).unwrap().permissions();
-    perms.set_readonly(false);
-    std::fs::set_permissions(&object, perms).unwrap();
+    // git writes objects read-only.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&object, std::fs::Permissions::from_mode(0o644)).unwrap();
     std::fs::write(&object, b"\x78\x9c not zlib at all").unwrap();
     // A ref to a commit that does not exist, and a ref file with garbage.
     sb.write(".git/refs/heads/dangling", format!("{}\n", "1".repeat(40)));
