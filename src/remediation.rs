@@ -105,7 +105,7 @@ fn credential_plan(fingerprint: String, found: &[&Finding]) -> Remediation {
     if only_staged {
         steps.push(format!(
             "{secret} is only staged, not committed: nothing to rotate unless it was also shared \
-             elsewhere (chat, tickets, another repository); if it was, follow every step below."
+             elsewhere (chat, tickets, another repository)."
         ));
         steps.push(format!(
             "Take it out of the code: put {var}=<key> in .env (listed in .gitignore), read \
@@ -113,12 +113,17 @@ fn credential_plan(fingerprint: String, found: &[&Finding]) -> Remediation {
             var = env_var(first.rule)
         ));
     }
-    steps.extend(runbook(
-        first.rule,
-        &secret,
-        first_leaked.as_deref(),
-        first.source,
-    ));
+    let runbook = runbook(first.rule, &secret, first_leaked.as_deref(), first.source);
+    if only_staged {
+        // The runbook applies only if the key got out some other way.
+        steps.extend(
+            runbook
+                .into_iter()
+                .map(|step| format!("If it was shared: {step}")),
+        );
+    } else {
+        steps.extend(runbook);
+    }
     Remediation {
         fingerprint,
         secret_redacted: secret,
@@ -201,7 +206,7 @@ fn env_var(rule: RuleId) -> &'static str {
 fn audit_step(rule: RuleId, secret: &str, first_leaked: Option<&str>, source: Source) -> String {
     let what = match rule {
         RuleId::AnthropicAdminKey => {
-            "the organization's audit trail (keys, members and workspaces created or changed)"
+            "the organization's activity (keys, members and workspaces created or changed)"
         }
         RuleId::AnthropicOauthToken | RuleId::AnthropicSessionKey => {
             "recent conversations and sessions of the account"

@@ -22,6 +22,7 @@ fn a_staged_key_stops_the_commit_with_place_fix_and_escape_hatches() {
     for expected in [
         "app.py:2:8",
         "only staged, not committed",
+        "3. If it was shared: Revoke",
         "Nothing has reached history yet",
         "antleak:allow",
         "git commit --no-verify",
