@@ -14,9 +14,9 @@ use anyhow::Result;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::anthropic::args::{AuditArgs, Context, RevokeArgs, VerifyArgs};
-use crate::baseline::Baseline;
-use crate::config::{Allow, Files};
-use crate::finding::{Finding, Report, Summary};
+use crate::config::Files;
+use crate::filters::Filters;
+use crate::finding::{Report, Summary};
 use crate::progress::with_progress;
 use crate::report::{self, Format, Style};
 use crate::sources::{self, Stats, history, staged, worktree};
@@ -67,6 +67,17 @@ struct GlobalArgs {
     /// No warnings, and no output at all when nothing is found.
     #[arg(long, short = 'q', global = true)]
     quiet: bool,
+}
+
+impl GlobalArgs {
+    fn filters(&self, config_root: Option<&Path>, files: &Files) -> Result<Filters> {
+        Filters::load(
+            self.config.as_deref(),
+            self.baseline.as_deref(),
+            config_root,
+            files,
+        )
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -262,8 +273,7 @@ fn run(cli: Cli) -> Result<Outcome> {
             verify: verify_args,
         } => {
             verify = verify_args.options()?;
-            let filters =
-                Filters::load(&global, scan_config_root(&paths).as_deref(), &Files::Disk)?;
+            let filters = global.filters(scan_config_root(&paths).as_deref(), &Files::Disk)?;
             let options = worktree::Options { threads, no_ignore };
             let found = with_progress(&stats, !global.quiet, || {
                 worktree::scan(&paths, &options, &stats)
@@ -272,8 +282,7 @@ fn run(cli: Cli) -> Result<Outcome> {
         }
         Command::Staged { repo } => {
             let repo = sources::open_repo(repo.as_deref())?;
-            let filters =
-                Filters::load(&global, sources::repo_root(&repo).as_deref(), &Files::Disk)?;
+            let filters = global.filters(sources::repo_root(&repo).as_deref(), &Files::Disk)?;
             let found = staged::scan(&repo, &stats)?;
             ("staged", filters.apply(found), None)
         }
@@ -300,11 +309,11 @@ fn run(cli: Cli) -> Result<Outcome> {
             for dir in &dirs {
                 let repo = sources::open_repo(Some(dir))?;
                 let files = match &range {
-                    Some(range) => range_base_files(&repo, range)?,
+                    Some(range) => Files::as_of_range_base(&repo, range)?,
                     None => Files::Disk,
                 };
                 let root = sources::repo_root(&repo);
-                let filters = Filters::load(&global, root.as_deref(), &files)?;
+                let filters = global.filters(root.as_deref(), &files)?;
                 let options = history::Options {
                     threads,
                     range: range.clone(),
@@ -391,50 +400,6 @@ fn scan_config_root(paths: &[PathBuf]) -> Option<PathBuf> {
     match git2::Repository::discover(dir) {
         Ok(repo) => repo.workdir().map(Path::to_path_buf),
         Err(_) => Some(dir.to_path_buf()),
-    }
-}
-
-/// The allow-list and baseline of `history --range A..B` come from `A`.
-fn range_base_files<'r>(repo: &'r git2::Repository, range: &str) -> Result<Files<'r>> {
-    let spec = repo
-        .revparse(range)
-        .map_err(|err| anyhow::anyhow!("--range {range}: {}", err.message()))?;
-    let base = spec
-        .from()
-        .ok_or_else(|| anyhow::anyhow!("--range {range}: expected A..B"))?;
-    let tree = base
-        .peel_to_tree()
-        .map_err(|err| anyhow::anyhow!("--range {range}: {}", err.message()))?;
-    Ok(Files::AsOf {
-        repo,
-        tree,
-        workdir: repo.workdir().map(Path::to_path_buf),
-    })
-}
-
-/// Allow rules and baseline, applied after the scan and before the report.
-struct Filters {
-    allow: Allow,
-    baseline: Option<Baseline>,
-}
-
-impl Filters {
-    fn load(global: &GlobalArgs, config_root: Option<&Path>, files: &Files) -> Result<Filters> {
-        let allow = Allow::load(global.config.as_deref(), config_root, files)?;
-        let baseline = match global.baseline.as_deref() {
-            Some(path) => Some(Baseline::load(path, files)?),
-            None => None,
-        };
-        Ok(Filters { allow, baseline })
-    }
-
-    /// Drops allowed and baselined findings and sorts the rest.
-    fn apply(&self, mut findings: Vec<Finding>) -> Vec<Finding> {
-        findings.retain(|f| {
-            !self.allow.allows(f) && !self.baseline.as_ref().is_some_and(|b| b.contains(f))
-        });
-        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        findings
     }
 }
 

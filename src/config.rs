@@ -156,7 +156,21 @@ pub enum Files<'r> {
     },
 }
 
-impl Files<'_> {
+impl<'r> Files<'r> {
+    /// The files of `history --range A..B`, read as of `A`.
+    pub fn as_of_range_base(repo: &'r git2::Repository, range: &str) -> Result<Files<'r>> {
+        let fail = |err: git2::Error| anyhow::anyhow!("--range {range}: {}", err.message());
+        let spec = repo.revparse(range).map_err(fail)?;
+        let base = spec
+            .from()
+            .ok_or_else(|| anyhow::anyhow!("--range {range}: expected A..B"))?;
+        Ok(Files::AsOf {
+            repo,
+            tree: base.peel_to_tree().map_err(fail)?,
+            workdir: repo.workdir().map(Path::to_path_buf),
+        })
+    }
+
     /// The file's text; `None` when it does not exist and `required` is false.
     pub fn read(&self, path: &Path, required: bool) -> Result<Option<String>> {
         if let Files::AsOf {

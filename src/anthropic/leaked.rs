@@ -16,8 +16,8 @@ use serde::Deserialize;
 
 use super::admin::ApiKey;
 use super::args::{Context, LeakedArgs};
-use crate::baseline::Baseline;
-use crate::config::{Allow, Files};
+use crate::config::Files;
+use crate::filters::Filters;
 use crate::rules::RuleId;
 use crate::sources::{self, Stats, history};
 
@@ -95,17 +95,17 @@ pub fn from_report(path: &Path) -> Result<Vec<LeakedKey>> {
 fn from_history(repo: Option<&Path>, context: &Context) -> Result<Vec<LeakedKey>> {
     let repo = sources::open_repo(repo)?;
     let root = sources::repo_root(&repo);
-    let allow = Allow::load(context.config.as_deref(), root.as_deref(), &Files::Disk)?;
-    let baseline = match &context.baseline {
-        Some(path) => Some(Baseline::load(path, &Files::Disk)?),
-        None => None,
-    };
+    let filters = Filters::load(
+        context.config.as_deref(),
+        context.baseline.as_deref(),
+        root.as_deref(),
+        &Files::Disk,
+    )?;
     let options = history::Options {
         threads: context.threads,
         range: None,
     };
-    let mut findings = history::scan(&repo, &options, &Stats::default())?.findings;
-    findings.retain(|f| !allow.allows(f) && !baseline.as_ref().is_some_and(|b| b.contains(f)));
+    let findings = filters.apply(history::scan(&repo, &options, &Stats::default())?.findings);
     Ok(crate::remediation::plan(&findings)
         .credentials
         .into_iter()
