@@ -39,3 +39,5 @@ pub mod report;
 pub mod rules;
 pub mod scanner;
 pub mod sources;
+#[cfg(test)]
+mod test_keys;

@@ -230,21 +230,8 @@ pub fn dotenv_kind(file_name: &str) -> Option<DotenvKind> {
 mod tests {
     use super::*;
 
-    /// A random-looking body of `len` characters (deterministic, no key literal
-    /// in the source).
     fn random_body(len: usize, seed: u64) -> Vec<u8> {
-        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
-        let mut state = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (0..len)
-            .map(|_| {
-                state = state
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                ALPHABET[(state >> 58) as usize]
-            })
-            .collect()
+        crate::test_keys::random_body(len, seed).into_bytes()
     }
 
     fn full_body(seed: u64) -> Vec<u8> {

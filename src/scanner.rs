@@ -129,19 +129,7 @@ impl LineCounter {
 mod tests {
     use super::*;
 
-    fn key(kind: &str, seed: u64) -> String {
-        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
-        let mut state = seed.wrapping_add(99);
-        let body: String = (0..93)
-            .map(|_| {
-                state = state
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                ALPHABET[(state >> 58) as usize] as char
-            })
-            .collect();
-        format!("sk-ant-{kind}-{body}AA")
-    }
+    use crate::test_keys::fake_key as key;
 
     fn found(text: &str) -> Vec<(RuleId, u64, u64, String)> {
         scan(text.as_bytes())

@@ -178,14 +178,8 @@ pub fn repo_root(repo: &git2::Repository) -> Option<std::path::PathBuf> {
 mod tests {
     use super::*;
 
-    fn key(seed: u8) -> String {
-        let body: String = (0..93u32)
-            .map(|i| {
-                let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-                alphabet[((i * 7 + seed as u32 * 13 + i * i) % 62) as usize] as char
-            })
-            .collect();
-        format!("{}{body}AA", ["sk", "ant", "api03-"].join("-"))
+    fn key(seed: u64) -> String {
+        crate::test_keys::fake_key("api03", seed)
     }
 
     #[test]
