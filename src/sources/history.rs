@@ -35,8 +35,10 @@
 //! Gitlinks (submodules) are not entered. A missing or corrupt object is a
 //! warning naming the object, counted as unreadable, and the scan goes on.
 
+use std::borrow::Borrow;
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
+use std::hash::{BuildHasher, Hash, RandomState};
 use std::sync::{Mutex, PoisonError};
 
 use anyhow::{Context, Result, anyhow};
@@ -75,11 +77,7 @@ pub struct Scanned {
 ///
 /// Both are `false` when `HEAD` is unborn.
 pub fn scan(repo: &Repository, options: &Options, stats: &Stats) -> Result<Scanned> {
-    // libgit2 re-hashes every object it reads (with collision-detecting
-    // SHA-1) to check it against its id: about 40% of the scan's time on a
-    // big history. A scanner needs readable bytes, not proof of identity, and
-    // zlib's checksum still catches a damaged object.
-    git2::opts::strict_hash_verification(false);
+    bound_libgit2_memory();
     let shallow = repo.is_shallow();
     if shallow {
         crate::warn!(
@@ -88,19 +86,89 @@ pub fn scan(repo: &Repository, options: &Options, stats: &Stats) -> Result<Scann
             repo.path().display()
         );
     }
-    let commits = match &options.range {
-        Some(range) => commits_in_range(repo, range)?,
-        None => all_commits(repo, stats)?,
+    // The commit and tree walk gets a handle of its own: the commits and
+    // trees libgit2 caches for it are freed with it, before the blobs are
+    // read.
+    let (commits, introductions) = {
+        let walker = Repository::open(repo.path())
+            .with_context(|| format!("{}: opening repository", repo.path().display()))?;
+        let commits = match &options.range {
+            Some(range) => commits_in_range(&walker, range)?,
+            None => all_commits(&walker, stats)?,
+        };
+        let mut introductions = Introductions::default();
+        for (position, &id) in commits.iter().enumerate() {
+            introductions.add_commit(&walker, position as u32, id, options.range.is_some(), stats);
+        }
+        (commits, introductions)
     };
-    let mut introductions = Introductions::default();
-    for (position, &id) in commits.iter().enumerate() {
-        introductions.add_commit(repo, position as u32, id, options.range.is_some(), stats);
-    }
     let workers = Workers::new(repo, options.threads)?;
-    let matches = workers.scan(&introductions.blobs_to_scan(), stats);
-    let findings = place(repo, &commits, &introductions, &matches, &workers, stats)?;
+    let matches = workers.scan(
+        introductions.blobs.len(),
+        |blob| introductions.blob(blob as u32),
+        stats,
+    );
+    let findings = place(repo, &commits, &introductions, matches, &workers, stats)?;
     Ok(Scanned { findings, shallow })
 }
+
+/// Pack files are read through windows of this size…
+const PACK_WINDOW: usize = 32 << 20;
+/// …and at most this much of them is mapped at once.
+const PACK_MAPPED: usize = 64 << 20;
+
+/// Process-wide settings for a history scan, which reads every object once
+/// and keeps none: its peak memory is then the blob index (about 40 bytes a
+/// blob) plus a constant, rather than growing with the size of the history.
+/// On rust-lang/cargo's history (34k commits, a 106 MB pack) the peak went
+/// from 379 MB to about 56 MB, at the same time; see bench/RESULTS.md.
+fn bound_libgit2_memory() {
+    // libgit2 re-hashes every object it reads (with collision-detecting
+    // SHA-1) to check it against its id: about 40% of the scan's time on a
+    // big history. A scanner needs readable bytes, not proof of identity, and
+    // zlib's checksum still catches a damaged object.
+    git2::opts::strict_hash_verification(false);
+    // SAFETY: integer settings, set before the worker threads start; libgit2
+    // reads them under its own locks.
+    unsafe {
+        // The object cache (256 MB by default, and trees take about three
+        // times the size it accounts for) fills with trees and commits that
+        // the walk, visiting each commit once, does not ask for again. A
+        // commit's parent tree is usually the tree just read, whose pack
+        // data libgit2's delta-base cache still holds: without the object
+        // cache the walk was no slower on cargo's history.
+        let _ = git2::opts::set_cache_max_size(0);
+        // libgit2 maps a pack in windows of 1 GB, up to 8 GB, and keeps them:
+        // every page read stays resident, so the peak grew with the pack.
+        // Windows of 32 MB, 64 MB at most, cost about 1 s of system time on
+        // cargo's history (pages faulted in again) and save 100 MB.
+        let _ = git2::opts::set_mwindow_size(PACK_WINDOW);
+        let _ = git2::opts::set_mwindow_mapped_limit(PACK_MAPPED);
+    }
+    one_malloc_arena();
+}
+
+/// glibc gives each thread that allocates its own malloc arena, and memory
+/// freed in one arena is not reused by another: the object data the workers
+/// inflate, blob after blob, kept 20–25 MB more resident in the workers'
+/// arenas than in one shared arena, at the same speed (measured on cargo's
+/// history; the workers allocate once per blob, so the lock is not
+/// contended).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn one_malloc_arena() {
+    const M_ARENA_MAX: i32 = -8;
+    unsafe extern "C" {
+        fn mallopt(param: i32, value: i32) -> i32;
+    }
+    // SAFETY: mallopt takes two integers and only sets a limit for arenas
+    // created from now on.
+    unsafe {
+        mallopt(M_ARENA_MAX, 1);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn one_malloc_arena() {}
 
 /// Every commit reachable from a ref, `HEAD` or the stash reflog, parents
 /// before children.
@@ -233,15 +301,18 @@ impl Graph {
 
 /// Which (blob, path) pairs the commits introduced, and which commit first
 /// did. Blobs and paths are numbered so the pair set stays compact on big
-/// histories.
+/// histories: most blobs only ever appear at one path, so each blob keeps its
+/// first (path, commit) itself and only the other paths go in a map.
 #[derive(Default)]
 struct Introductions {
-    blobs: Vec<Oid>,
-    blob_index: HashMap<Oid, u32>,
-    paths: Vec<String>,
-    path_index: HashMap<String, u32>,
-    /// (blob, path) → position (in the commit order) of the introducing commit.
-    first: HashMap<(u32, u32), u32>,
+    blobs: Interner<Oid>,
+    /// For each blob: its first path and the position (in the commit order)
+    /// of the commit that introduced it there.
+    first: Vec<(u32, u32)>,
+    /// (blob, path) → position of the introducing commit, for the paths of
+    /// a blob other than its first.
+    more: HashMap<(u32, u32), u32>,
+    paths: Interner<Box<str>>,
 }
 
 /// What one commit changed against its first parent.
@@ -288,6 +359,14 @@ impl Introductions {
         }
     }
 
+    /// The commit that introduced `blob` at `path`, if any did.
+    fn first_at(&self, blob: u32, path: u32) -> Option<u32> {
+        match self.first[blob as usize] {
+            (first_path, position) if first_path == path => Some(position),
+            _ => self.more.get(&(blob, path)).copied(),
+        }
+    }
+
     fn record(
         &mut self,
         blob: Oid,
@@ -296,18 +375,21 @@ impl Introductions {
         removed: &HashMap<Oid, String>,
         in_range: bool,
     ) {
-        let known_blob = self.blob_index.get(&blob).copied();
-        let path_id = self.path_id(path);
-        if known_blob.is_some_and(|b| self.first.contains_key(&(b, path_id))) {
+        let known_blob = self.blobs.get(&blob);
+        let path_id = match self.paths.get(path.as_str()) {
+            Some(id) => id,
+            None => self.paths.insert(path.into_boxed_str()),
+        };
+        if known_blob.is_some_and(|b| self.first_at(b, path_id).is_some()) {
             return;
         }
         let introduced_by = match removed.get(&blob) {
             // A rename keeps the commit that introduced the blob at its old
             // path.
             Some(old_path) => {
-                let old = known_blob.zip(self.path_index.get(old_path.as_str()).copied());
-                match old.and_then(|pair| self.first.get(&pair)) {
-                    Some(&first) => first,
+                let old = known_blob.zip(self.paths.get(old_path.as_str()));
+                match old.and_then(|(b, p)| self.first_at(b, p)) {
+                    Some(first) => first,
                     // Moved from where it was before the range: the range
                     // introduced nothing.
                     None if in_range => return,
@@ -316,32 +398,114 @@ impl Introductions {
             }
             None => position,
         };
-        let blob_id = known_blob.unwrap_or_else(|| {
-            let id = self.blobs.len() as u32;
-            self.blobs.push(blob);
-            self.blob_index.insert(blob, id);
-            id
-        });
-        self.first.insert((blob_id, path_id), introduced_by);
+        match known_blob {
+            Some(b) => {
+                self.more.insert((b, path_id), introduced_by);
+            }
+            None => {
+                self.blobs.insert(blob);
+                self.first.push((path_id, introduced_by));
+            }
+        }
     }
 
-    fn path_id(&mut self, path: String) -> u32 {
-        if let Some(&id) = self.path_index.get(&path) {
-            return id;
-        }
-        let id = self.paths.len() as u32;
-        self.paths.push(path.clone());
-        self.path_index.insert(path, id);
-        id
+    /// A blob and its first path (for warnings).
+    fn blob(&self, blob: u32) -> (Oid, &str) {
+        let path = self.first[blob as usize].0;
+        (*self.blobs.item(blob), self.paths.item(path))
     }
 
-    /// Every distinct blob with one of its paths, for warnings.
-    fn blobs_to_scan(&self) -> Vec<(Oid, &str)> {
-        let mut named = vec![""; self.blobs.len()];
-        for &(blob, path) in self.first.keys() {
-            named[blob as usize] = &self.paths[path as usize];
+    /// Every (blob, path, position of the introducing commit).
+    fn pairs(&self) -> impl Iterator<Item = (u32, u32, u32)> + '_ {
+        let first = (0u32..)
+            .zip(&self.first)
+            .map(|(blob, &(path, position))| (blob, path, position));
+        let more = self
+            .more
+            .iter()
+            .map(|(&(blob, path), &position)| (blob, path, position));
+        first.chain(more)
+    }
+}
+
+/// Distinct values numbered in order of arrival, with a lookup from value to
+/// number. The lookup is an open-addressing table of numbers, 4 bytes a slot
+/// at most half full, rather than a `HashMap<K, u32>` that would hold every
+/// key a second time: on a history of a million blobs it is 8 MB instead of
+/// about 50.
+struct Interner<K> {
+    items: Vec<K>,
+    /// `number + 1` of the item whose hash lands here (linear probing); 0 is
+    /// an empty slot. Its length is a power of two.
+    slots: Vec<u32>,
+    hasher: RandomState,
+}
+
+impl<K> Default for Interner<K> {
+    fn default() -> Self {
+        Interner {
+            items: Vec::new(),
+            slots: Vec::new(),
+            hasher: RandomState::new(),
         }
-        self.blobs.iter().copied().zip(named).collect()
+    }
+}
+
+impl<K: Hash + Eq> Interner<K> {
+    fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    fn item(&self, number: u32) -> &K {
+        &self.items[number as usize]
+    }
+
+    fn get<Q>(&self, key: &Q) -> Option<u32>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut slot = self.hasher.hash_one(key) as usize & mask;
+        loop {
+            match self.slots[slot] {
+                0 => return None,
+                n if self.items[n as usize - 1].borrow() == key => return Some(n - 1),
+                _ => slot = (slot + 1) & mask,
+            }
+        }
+    }
+
+    /// Adds a value that [`get`](Self::get) did not find; returns its number.
+    fn insert(&mut self, key: K) -> u32 {
+        if (self.items.len() + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        let number = self.items.len() as u32;
+        self.place(self.hasher.hash_one(&key), number);
+        self.items.push(key);
+        number
+    }
+
+    fn grow(&mut self) {
+        let size = (self.slots.len() * 2).max(1024);
+        self.slots = vec![0; size];
+        for number in 0..self.items.len() {
+            let hash = self.hasher.hash_one(&self.items[number]);
+            self.place(hash, number as u32);
+        }
+    }
+
+    fn place(&mut self, hash: u64, number: u32) {
+        let mask = self.slots.len() - 1;
+        let mut slot = hash as usize & mask;
+        while self.slots[slot] != 0 {
+            slot = (slot + 1) & mask;
+        }
+        self.slots[slot] = number + 1;
     }
 }
 
@@ -533,26 +697,39 @@ impl Workers {
         Ok(Workers { pool, repos })
     }
 
-    /// The matches of each blob, in the order given. That order is the order
-    /// history found them in, which keeps delta chains warm in libgit2's
-    /// cache about as well as pack order does (measured on cargo's history).
-    fn scan(&self, blobs: &[(Oid, &str)], stats: &Stats) -> Vec<Vec<Match>> {
+    /// Scans blobs `0..count` (`blob` gives each one's id and a path for
+    /// warnings) and returns the matches of those that have any, by number.
+    /// The blobs are read in the order given, the order history found them
+    /// in, which keeps delta chains warm in libgit2's cache about as well as
+    /// pack order does (measured on cargo's history).
+    fn scan<'a>(
+        &self,
+        count: usize,
+        blob: impl Fn(usize) -> (Oid, &'a str) + Sync,
+        stats: &Stats,
+    ) -> Matches {
         self.pool.install(|| {
-            blobs
-                .par_iter()
-                .map(|&(blob, path)| {
+            (0..count)
+                .into_par_iter()
+                .filter_map(|number| {
                     // Each pool thread has its own handle, so the lock is
                     // never contended; it only makes the sharing provable.
                     let slot = rayon::current_thread_index().unwrap_or(0) % self.repos.len();
                     let repo = self.repos[slot]
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner);
-                    scan_blob(&repo, blob, path, stats)
+                    let (id, path) = blob(number);
+                    let matches = scan_blob(&repo, id, path, stats);
+                    (!matches.is_empty()).then_some((number as u32, matches))
                 })
                 .collect()
         })
     }
 }
+
+/// The matches of the blobs that have any, by blob number: most blobs have
+/// none, and an entry per blob would be a memory cost per blob.
+type Matches = HashMap<u32, Vec<Match>>;
 
 /// Reads one blob straight from the object database (bypassing libgit2's
 /// object cache, which is better spent on trees) and scans it.
@@ -589,21 +766,26 @@ fn place(
     repo: &Repository,
     commits: &[Oid],
     introductions: &Introductions,
-    matches: &[Vec<Match>],
+    matches: Matches,
     workers: &Workers,
     stats: &Stats,
 ) -> Result<Vec<Finding>> {
+    let dotenv: HashSet<u32> = (0u32..)
+        .zip(&introductions.paths.items)
+        .filter(|(_, path)| is_dotenv_path(path))
+        .map(|(id, _)| id)
+        .collect();
     // (path, secret) → (position of the earliest commit, blob it was in).
     let mut earliest: HashMap<(u32, &Secret), (u32, u32)> = HashMap::new();
     let mut dotenv_first: HashMap<u32, u32> = HashMap::new();
-    for (&(blob, path), &position) in &introductions.first {
-        for m in &matches[blob as usize] {
+    for (blob, path, position) in introductions.pairs() {
+        for m in matches.get(&blob).into_iter().flatten() {
             let slot = earliest
                 .entry((path, &m.secret))
                 .or_insert((position, blob));
             *slot = (*slot).min((position, blob));
         }
-        if is_dotenv_path(&introductions.paths[path as usize]) {
+        if dotenv.contains(&path) {
             let slot = dotenv_first.entry(path).or_insert(position);
             *slot = (*slot).min(position);
         }
@@ -611,10 +793,7 @@ fn place(
     let mut by_path: BTreeMap<u32, AtPath> = BTreeMap::new();
     for ((path, secret), (position, blob)) in earliest {
         let placed = &mut by_path.entry(path).or_default().placed;
-        for m in matches[blob as usize]
-            .iter()
-            .filter(|m| &m.secret == secret)
-        {
+        for m in matches[&blob].iter().filter(|m| &m.secret == secret) {
             placed.push((m.clone(), position));
         }
     }
@@ -625,7 +804,7 @@ fn place(
         return Ok(Vec::new());
     }
     let need_secrets = by_path.values().any(|at| !at.placed.is_empty());
-    let head = Head::load(repo, introductions, matches, need_secrets, workers, stats);
+    let head = Head::load(repo, introductions, &matches, need_secrets, workers, stats);
     let mut commit_info = HashMap::new();
     let mut findings = Vec::new();
     for (path, AtPath { mut placed, dotenv }) in by_path {
@@ -634,7 +813,7 @@ fn place(
         // `.env` finding: the positions line up the same way.
         let positions: Vec<u32> = placed.iter().map(|(_, p)| *p).chain(dotenv).collect();
         let found = findings_for(
-            &introductions.paths[path as usize],
+            introductions.paths.item(path),
             Source::History,
             placed.into_iter().map(|(m, _)| m).collect(),
             dotenv.map(|_| RuleId::DotenvCommitted),
@@ -693,7 +872,7 @@ impl Head {
     fn load(
         repo: &Repository,
         introductions: &Introductions,
-        matches: &[Vec<Match>],
+        matches: &Matches,
         need_secrets: bool,
         workers: &Workers,
         stats: &Stats,
@@ -723,10 +902,14 @@ impl Head {
         let mut unscanned = Vec::new();
         let mut seen = HashSet::new();
         for (blob, path) in &blobs {
-            match introductions.blob_index.get(blob) {
-                Some(&b) => head
-                    .secrets
-                    .extend(matches[b as usize].iter().map(|m| m.secret.clone())),
+            match introductions.blobs.get(blob) {
+                Some(b) => head.secrets.extend(
+                    matches
+                        .get(&b)
+                        .into_iter()
+                        .flatten()
+                        .map(|m| m.secret.clone()),
+                ),
                 None if seen.insert(*blob) => unscanned.push((*blob, path.as_str())),
                 None => {}
             }
@@ -734,7 +917,10 @@ impl Head {
         // Looked up, not part of the range: they do not count as scanned,
         // but a blob that cannot be read still does.
         let lookup = Stats::default();
-        for found in workers.scan(&unscanned, &lookup) {
+        for found in workers
+            .scan(unscanned.len(), |i| unscanned[i], &lookup)
+            .into_values()
+        {
             head.secrets.extend(found.into_iter().map(|m| m.secret));
         }
         Stats::add(&stats.unreadable, lookup.unreadable.into_inner());
