@@ -115,13 +115,12 @@ pub fn scan(repo: &Repository, options: &Options, stats: &Stats) -> Result<Scann
 /// Pack files are read through windows of this size…
 const PACK_WINDOW: usize = 32 << 20;
 /// …and at most this much of them is mapped at once.
-const PACK_MAPPED: usize = 64 << 20;
+const PACK_MAPPED: usize = 256 << 20;
 
 /// Process-wide settings for a history scan, which reads every object once
 /// and keeps none: its peak memory is then the blob index (about 40 bytes a
 /// blob) plus a constant, rather than growing with the size of the history.
-/// On rust-lang/cargo's history (34k commits, a 106 MB pack) the peak went
-/// from 379 MB to about 56 MB, at the same time; see bench/RESULTS.md.
+/// See bench/RESULTS.md for the figures.
 fn bound_libgit2_memory() {
     // libgit2 re-hashes every object it reads (with collision-detecting
     // SHA-1) to check it against its id: about 40% of the scan's time on a
@@ -139,36 +138,15 @@ fn bound_libgit2_memory() {
         // cache the walk was no slower on cargo's history.
         let _ = git2::opts::set_cache_max_size(0);
         // libgit2 maps a pack in windows of 1 GB, up to 8 GB, and keeps them:
-        // every page read stays resident, so the peak grew with the pack.
-        // Windows of 32 MB, 64 MB at most, cost about 1 s of system time on
-        // cargo's history (pages faulted in again) and save 100 MB.
+        // every page read stays resident, so the peak grew with the pack
+        // without bound. Windows of 32 MB, 256 MB at most, bound it. A lower
+        // limit costs time: blobs are read in history order, not pack
+        // order, and with 64 MB on cargo's history (a 105 MB pack) windows
+        // were unmapped and mapped again for 2 s of system time.
         let _ = git2::opts::set_mwindow_size(PACK_WINDOW);
         let _ = git2::opts::set_mwindow_mapped_limit(PACK_MAPPED);
     }
-    one_malloc_arena();
 }
-
-/// glibc gives each thread that allocates its own malloc arena, and memory
-/// freed in one arena is not reused by another: the object data the workers
-/// inflate, blob after blob, kept 20–25 MB more resident in the workers'
-/// arenas than in one shared arena, at the same speed (measured on cargo's
-/// history; the workers allocate once per blob, so the lock is not
-/// contended).
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn one_malloc_arena() {
-    const M_ARENA_MAX: i32 = -8;
-    unsafe extern "C" {
-        fn mallopt(param: i32, value: i32) -> i32;
-    }
-    // SAFETY: mallopt takes two integers and only sets a limit for arenas
-    // created from now on.
-    unsafe {
-        mallopt(M_ARENA_MAX, 1);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn one_malloc_arena() {}
 
 /// Every commit reachable from a ref, `HEAD` or the stash reflog, parents
 /// before children.
