@@ -46,10 +46,10 @@ use git2::{ErrorCode, Oid, Repository, Sort, Tree, TreeEntry, TreeWalkMode, Tree
 use hashbrown::HashTable;
 use rayon::prelude::*;
 
-use super::{Stats, findings_for, is_dotenv_path};
+use super::{Stats, findings_for, is_dotenv_path, scan_git_blob};
 use crate::finding::{CommitInfo, Finding, Secret, Source};
 use crate::rules::RuleId;
-use crate::scanner::{self, Match};
+use crate::scanner::Match;
 
 pub struct Options {
     pub threads: usize,
@@ -671,7 +671,7 @@ impl Workers {
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner);
                     let (id, path) = blob(number);
-                    let matches = scan_blob(&repo, id, path, stats);
+                    let matches = scan_git_blob(&repo, id, path, stats);
                     (!matches.is_empty()).then_some((number as u32, matches))
                 })
                 .collect()
@@ -682,26 +682,6 @@ impl Workers {
 /// The matches of the blobs that have any, by blob number: most blobs have
 /// none, and an entry per blob would be a memory cost per blob.
 type Matches = HashMap<u32, Vec<Match>>;
-
-/// Reads one blob straight from the object database (bypassing libgit2's
-/// object cache, which is better spent on trees) and scans it.
-fn scan_blob(repo: &Repository, blob: Oid, path: &str, stats: &Stats) -> Vec<Match> {
-    let read = repo.odb().and_then(|odb| {
-        let object = odb.read(blob)?;
-        Ok((scanner::scan(object.data()), object.len() as u64))
-    });
-    match read {
-        Ok((matches, bytes)) => {
-            Stats::add(&stats.blobs, 1);
-            Stats::add(&stats.bytes, bytes);
-            matches
-        }
-        Err(err) => {
-            stats.unreadable(&format!("blob {blob} ({path})"), err.message());
-            Vec::new()
-        }
-    }
-}
 
 /// What is reported at one path: credential matches with the position of
 /// the commit that brought each there, and the position of the commit that

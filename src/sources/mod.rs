@@ -92,6 +92,32 @@ pub fn scan_reader(mut reader: impl Read, buf: &mut Vec<u8>) -> io::Result<(Vec<
     }
 }
 
+/// Reads one git blob straight from the object database and scans it,
+/// counting it in `stats`; a blob that cannot be read is a warning naming it
+/// (and the path it was found at) and a count, and yields no match.
+pub fn scan_git_blob(
+    repo: &git2::Repository,
+    blob: git2::Oid,
+    path: &str,
+    stats: &Stats,
+) -> Vec<Match> {
+    let read = repo.odb().and_then(|odb| {
+        let object = odb.read(blob)?;
+        Ok((scanner::scan(object.data()), object.len() as u64))
+    });
+    match read {
+        Ok((matches, bytes)) => {
+            Stats::add(&stats.blobs, 1);
+            Stats::add(&stats.bytes, bytes);
+            matches
+        }
+        Err(err) => {
+            stats.unreadable(&format!("blob {blob} ({path})"), err.message());
+            Vec::new()
+        }
+    }
+}
+
 /// The findings for one blob or file: one per credential match, plus the
 /// `.env` finding when `dotenv_rule` says the file itself is a problem.
 pub fn findings_for(

@@ -15,10 +15,9 @@
 use anyhow::{Context, Result};
 use git2::{Delta, DiffOptions, ErrorCode, FileMode, Oid, Repository, Tree};
 
-use super::{Stats, findings_for, is_dotenv_path};
+use super::{Stats, findings_for, is_dotenv_path, scan_git_blob};
 use crate::finding::{Finding, Source};
 use crate::rules::RuleId;
-use crate::scanner;
 
 pub fn scan(repo: &Repository, stats: &Stats) -> Result<Vec<Finding>> {
     let head = head_tree(repo)?;
@@ -65,17 +64,8 @@ fn head_tree(repo: &Repository) -> Result<Option<Tree<'_>>> {
 
 fn scan_blob(repo: &Repository, id: Oid, path: &str, stats: &Stats) -> Vec<Finding> {
     let dotenv_rule = is_dotenv_path(path).then_some(RuleId::DotenvCommitted);
-    let matches = match repo.find_blob(id) {
-        Ok(blob) => {
-            Stats::add(&stats.blobs, 1);
-            Stats::add(&stats.bytes, blob.size() as u64);
-            scanner::scan(blob.content())
-        }
-        Err(err) => {
-            stats.unreadable(&format!("{path} (staged blob {id})"), err.message());
-            // Its content is unknown, but staging a .env file is a finding.
-            Vec::new()
-        }
-    };
+    // An unreadable blob has no matches, but staging a .env file is a
+    // finding whatever its content.
+    let matches = scan_git_blob(repo, id, path, stats);
     findings_for(path, Source::Staged, matches, dotenv_rule)
 }
