@@ -224,7 +224,7 @@ fn memory_does_not_grow_with_the_number_of_files() {
         "--format",
         "json",
         "-o",
-        "/dev/null",
+        "report.json",
     ];
     let (code_small, rss_small) = peak_rss_kib(&small, &args);
     let (code_large, rss_large) = peak_rss_kib(&large, &args);

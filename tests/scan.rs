@@ -452,6 +452,59 @@ fn output_file_color_and_quiet() {
 }
 
 #[test]
+fn output_to_a_fifo_or_through_a_symlink_keeps_what_is_there() {
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let sb = Sandbox::new();
+    let key = fake_key("api03", 121);
+    sb.write("src/a.py", &key);
+
+    // `-o /dev/null` and `-o /dev/stdout` are written in place: renaming a
+    // temporary file over them would turn the device into a regular file.
+    let fifo = sb.path("fifo");
+    let c_path = std::ffi::CString::new(fifo.as_os_str().as_bytes()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let run = sb.antleak(&["scan", "src", "--format", "json", "-o", "fifo"]);
+    let file_type = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(file_type.is_fifo(), "the FIFO was replaced: {file_type:?}");
+    // Lets the reader see end-of-file even if antleak never opened the FIFO.
+    let _ = std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&fifo);
+    run.assert_code(1);
+    let through_fifo: serde_json::Value = serde_json::from_str(&reader.join().unwrap()).unwrap();
+    assert_eq!(through_fifo["findings"][0]["path"], "a.py");
+
+    // A symlinked report path stays a symlink; the file it names is replaced.
+    sb.write("reports/latest.json", "old");
+    std::os::unix::fs::symlink("reports/latest.json", sb.path("link.json")).unwrap();
+    sb.antleak(&["scan", "src", "--format", "json", "-o", "link.json"])
+        .assert_code(1);
+    assert!(
+        std::fs::symlink_metadata(sb.path("link.json"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let written = std::fs::read_to_string(sb.path("reports/latest.json")).unwrap();
+    assert_hidden(&written, &key);
+    assert!(written.contains("\"a.py\""), "{written}");
+
+    // A directory is an error naming it, not a panic.
+    let run = sb.antleak(&["scan", "src", "-o", "reports"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr.starts_with("antleak: error: reports"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn missing_path_is_exit_2_with_one_line_naming_it() {
     let sb = Sandbox::new();
     let run = sb.antleak(&["scan", "no/such/dir"]);

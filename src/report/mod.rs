@@ -1,14 +1,17 @@
 //! Renders a [`Report`] as human text, JSON or SARIF. The only code that
 //! writes to stdout or to `--output`.
 //!
-//! Files (`--output`, `--write-baseline`) are written to a temporary file in
-//! the same directory and renamed into place, so an interrupted scan never
-//! leaves half a report.
+//! Regular files (`--output`, `--write-baseline`) are written to a temporary
+//! file in the same directory and renamed into place, so an interrupted scan
+//! never leaves half a report. Anything else (`/dev/null`, `/dev/stdout`, a
+//! FIFO) is written in place: renaming over it would replace the device with
+//! a regular file, which for `/dev/null` as root breaks the whole machine.
 
 pub mod human;
 pub mod json;
 pub mod sarif;
 
+use std::fs;
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -56,20 +59,52 @@ pub(crate) fn write_file(
     path: &Path,
     render: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<()> {
-    let dir = match path.parent() {
+    match fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => write_in_place(path, render),
+        // Through a symlink: replace the file it points at, keep the link.
+        Ok(_) => {
+            let target = fs::canonicalize(path)
+                .with_context(|| format!("{}: cannot resolve output path", path.display()))?;
+            write_atomically(&target, path, render)
+        }
+        Err(err) if err.kind() == io::ErrorKind::NotFound => write_atomically(path, path, render),
+        Err(err) => Err(err).with_context(|| format!("{}: cannot write output", path.display())),
+    }
+}
+
+fn write_atomically(
+    target: &Path,
+    shown: &Path,
+    render: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<()> {
+    let dir = match target.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
     let mut file = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("{}: cannot create output file", path.display()))?;
+        .with_context(|| format!("{}: cannot create output file", shown.display()))?;
     let mut out = io::BufWriter::new(file.as_file_mut());
     render(&mut out)
         .and_then(|()| out.flush())
-        .with_context(|| format!("{}: cannot write output", path.display()))?;
+        .with_context(|| format!("{}: cannot write output", shown.display()))?;
     drop(out);
-    file.persist(path)
-        .with_context(|| format!("{}: cannot write output", path.display()))?;
+    file.persist(target)
+        .with_context(|| format!("{}: cannot write output", shown.display()))?;
     Ok(())
+}
+
+fn write_in_place(
+    path: &Path,
+    render: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<()> {
+    let file = fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .with_context(|| format!("{}: cannot open output", path.display()))?;
+    let mut out = io::BufWriter::new(file);
+    render(&mut out)
+        .and_then(|()| out.flush())
+        .with_context(|| format!("{}: cannot write output", path.display()))
 }
 
 fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
