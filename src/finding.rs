@@ -123,6 +123,23 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A whole-file finding about a `.env` file: no line, no secret; a
+    /// history source fills in the commit afterwards.
+    pub fn dotenv_file(rule: RuleId, severity: Severity, source: Source, path: String) -> Finding {
+        Finding {
+            rule,
+            severity,
+            source,
+            path,
+            root: None,
+            line: None,
+            column: None,
+            secret: None,
+            commit: None,
+            still_in_head: None,
+        }
+    }
+
     /// The order of every report: by place first, so output is deterministic
     /// whatever order the parallel workers finished in.
     pub fn sort_key(&self) -> impl Ord + '_ {

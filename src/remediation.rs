@@ -359,18 +359,12 @@ mod tests {
 
     #[test]
     fn committed_dotenv_gets_its_own_steps() {
-        let finding = Finding {
-            rule: RuleId::DotenvCommitted,
-            severity: Severity::High,
-            source: Source::Worktree,
-            path: "deploy/.env".into(),
-            root: None,
-            line: None,
-            column: None,
-            secret: None,
-            commit: None,
-            still_in_head: None,
-        };
+        let finding = Finding::dotenv_file(
+            RuleId::DotenvCommitted,
+            Severity::High,
+            Source::Worktree,
+            "deploy/.env".into(),
+        );
         let plan = plan(&[finding]);
         assert!(plan.credentials.is_empty());
         let steps = &plan.dotenv_files[0].steps;

@@ -37,6 +37,15 @@ impl Stats {
         Stats::add(&self.unreadable, 1);
         crate::warn!("{what}: {err}");
     }
+
+    /// A directory walker's entry, or `None` once one it could not read has
+    /// been warned about and counted.
+    pub fn walked(
+        &self,
+        entry: Result<ignore::DirEntry, ignore::Error>,
+    ) -> Option<ignore::DirEntry> {
+        entry.map_err(|err| self.unreadable("walking", err)).ok()
+    }
 }
 
 /// Reads at most this much of a file at a time, so memory stays bounded
@@ -148,18 +157,12 @@ pub fn findings_for(
         } else {
             rule.base_severity()
         };
-        findings.push(Finding {
+        findings.push(Finding::dotenv_file(
             rule,
             severity,
             source,
-            path: path.to_string(),
-            root: None,
-            line: None,
-            column: None,
-            secret: None,
-            commit: None,
-            still_in_head: None,
-        });
+            path.to_string(),
+        ));
     }
     findings
 }

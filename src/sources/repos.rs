@@ -30,12 +30,8 @@ pub fn find_under(dir: &Path, stats: &Stats) -> Result<Vec<PathBuf>> {
         .run(|| {
             let found = &found;
             Box::new(move |entry| {
-                let entry = match entry {
-                    Ok(entry) => entry,
-                    Err(err) => {
-                        stats.unreadable("walking", err);
-                        return WalkState::Continue;
-                    }
+                let Some(entry) = stats.walked(entry) else {
+                    return WalkState::Continue;
                 };
                 if !entry.file_type().is_some_and(|t| t.is_dir()) {
                     return WalkState::Continue;

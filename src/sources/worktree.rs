@@ -65,12 +65,8 @@ fn scan_root(root: &Path, is_dir: bool, options: &Options, stats: &Stats) -> Res
         let repo = &repo;
         let base = &base;
         Box::new(move |entry| {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(err) => {
-                    stats.unreadable("walking", err);
-                    return WalkState::Continue;
-                }
+            let Some(entry) = stats.walked(entry) else {
+                return WalkState::Continue;
             };
             // Regular files only: no directories, symlinks, FIFOs, sockets
             // or devices.

@@ -270,3 +270,82 @@ fn on_a_terminal_it_asks_and_no_answer_means_no() {
     assert!(run.stdout.contains("skipped."), "{}", run.stdout);
     assert!(api.requests().iter().all(|r| r.method == "GET"));
 }
+
+#[test]
+fn a_key_that_reads_back_active_is_left_to_do_not_counted_done() {
+    let sb = Sandbox::new();
+    let leaked = fake_key("api03", 740);
+    let admin = leaky_repo(&sb, &[&leaked]);
+    // An API that accepts the deactivation but does not apply it.
+    let stuck = org_key("apikey_stuck", "prod backend", &hint(&leaked));
+    let api = {
+        let admin = admin.clone();
+        FakeApi::start(move |req| {
+            if req.header("x-api-key") != Some(admin.as_str()) {
+                return Reply::error(401, "authentication_error");
+            }
+            match req.path() {
+                "/v1/organizations/api_keys" => Reply::json(
+                    200,
+                    serde_json::json!({"data": [stuck], "has_more": false, "last_id": "apikey_stuck"}),
+                ),
+                "/v1/organizations/api_keys/apikey_stuck" => Reply::json(200, stuck.clone()),
+                _ => Reply::error(404, "not_found_error"),
+            }
+        })
+    };
+    let run = antleak_env(
+        &sb,
+        &["revoke", "--yes", "--api-base-url", &api.url],
+        &[("ANTHROPIC_ADMIN_KEY", &admin)],
+    );
+    run.assert_code(1);
+    run.assert_hides(&leaked);
+    let out = &run.stdout;
+    assert!(
+        out.contains("deactivation sent, but the key reads back as active"),
+        "{out}"
+    );
+    assert!(
+        out.contains("0 deactivated, 0 already inactive, 1 left to do"),
+        "{out}"
+    );
+    // The rest of the runbook is not offered for a key that is still live.
+    assert!(!out.contains("Restart"), "{out}");
+    assert_eq!(api.to("/v1/organizations/api_keys/apikey_stuck").len(), 2);
+}
+
+#[test]
+fn the_admin_key_among_the_leaked_is_named_and_left_to_the_console() {
+    let sb = Sandbox::new();
+    let leaked = fake_key("api03", 741);
+    let admin = fake_key("admin01", 700);
+    leaky_repo(&sb, &[&leaked, &admin]);
+    let api = admin_api(&admin, org_with(&leaked), 100, vec![]);
+    let run = antleak_env(
+        &sb,
+        &["revoke", "--yes", "--api-base-url", &api.url],
+        &[("ANTHROPIC_ADMIN_KEY", &admin)],
+    );
+    run.assert_code(1);
+    run.assert_hides(&leaked);
+    run.assert_hides(&admin);
+    assert!(
+        run.stderr.contains(&format!(
+            "{} (ANTHROPIC_ADMIN_KEY) is itself among the leaked keys",
+            redacted(&admin)
+        )),
+        "{}",
+        run.stderr
+    );
+    let out = &run.stdout;
+    assert!(out.contains("deactivated; read back: inactive"), "{out}");
+    assert!(
+        out.contains("the Admin API cannot deactivate admin keys"),
+        "{out}"
+    );
+    assert!(
+        out.contains("1 deactivated, 0 already inactive, 1 left to do"),
+        "{out}"
+    );
+}
