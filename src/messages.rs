@@ -1,7 +1,7 @@
 //! Warnings on stderr: the one place non-fatal problems are told to the user.
 //!
 //! Fatal errors travel as `anyhow::Error` up to `cli::main`; everything a scan
-//! survives (an unreadable file, a missing object) goes through [`warn!`],
+//! survives (an unreadable file, a missing object) goes through [`warn!`](crate::warn),
 //! which `--quiet` silences. Whoever warns also bumps a counter in
 //! `sources::Stats`, so a silenced warning still shows in the summary.
 

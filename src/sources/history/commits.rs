@@ -1,0 +1,138 @@
+//! Phase 1: the commits to compare, parents before children.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
+
+use anyhow::{Context, Result, anyhow};
+use git2::{ErrorCode, Oid, Repository, Sort};
+
+use crate::sources::Stats;
+
+/// Every commit reachable from a ref, `HEAD` or the stash reflog, parents
+/// before children.
+pub(super) fn all(repo: &Repository, stats: &Stats) -> Result<Vec<Oid>> {
+    let tips = tips(repo, stats)?;
+    Ok(Graph::load(repo, tips, stats).parents_first())
+}
+
+/// The commits every history walk starts from.
+fn tips(repo: &Repository, stats: &Stats) -> Result<Vec<Oid>> {
+    let mut tips = Vec::new();
+    let references = repo
+        .references()
+        .with_context(|| format!("{}: reading refs", repo.path().display()))?;
+    for reference in references {
+        let reference = match reference {
+            Ok(reference) => reference,
+            Err(err) => {
+                stats.unreadable("a ref", err.message());
+                continue;
+            }
+        };
+        match reference.peel_to_commit() {
+            Ok(commit) => tips.push(commit.id()),
+            // A tag of a tree or a blob: no commit, no history behind it.
+            Err(err) if err.code() == ErrorCode::Peel => {}
+            Err(err) => stats.unreadable(
+                &format!("ref {}", String::from_utf8_lossy(reference.name_bytes())),
+                err.message(),
+            ),
+        }
+    }
+    match repo.head().and_then(|head| head.peel_to_commit()) {
+        Ok(commit) => tips.push(commit.id()),
+        // An empty repository: nothing to walk.
+        Err(err) if matches!(err.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => {}
+        Err(err) => stats.unreadable("HEAD", err.message()),
+    }
+    // `refs/stash` names the newest stash only; `git stash list` reads the
+    // older ones from its reflog.
+    if let Ok(reflog) = repo.reflog("refs/stash") {
+        tips.extend(reflog.iter().map(|entry| entry.id_new()));
+    }
+    Ok(tips)
+}
+
+/// The commits of `A..B`, parents first. A range git cannot resolve is fatal
+/// and the error names it.
+pub(super) fn in_range(repo: &Repository, range: &str) -> Result<Vec<Oid>> {
+    let fail = |err: git2::Error| anyhow!("--range {range}: {}", err.message());
+    let mut walk = repo.revwalk().map_err(fail)?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
+        .map_err(fail)?;
+    walk.push_range(range).map_err(fail)?;
+    walk.collect::<Result<Vec<_>, _>>().map_err(fail)
+}
+
+/// The commit graph reachable from the tips. Walked by hand rather than with
+/// a `Revwalk` so that one missing commit is a warning, not the end of the
+/// scan.
+struct Graph {
+    ids: Vec<Oid>,
+    times: Vec<i64>,
+    parents: Vec<Vec<Oid>>,
+    index: HashMap<Oid, usize>,
+}
+
+impl Graph {
+    fn load(repo: &Repository, tips: Vec<Oid>, stats: &Stats) -> Graph {
+        let mut graph = Graph {
+            ids: Vec::new(),
+            times: Vec::new(),
+            parents: Vec::new(),
+            index: HashMap::new(),
+        };
+        let mut visited = HashSet::new();
+        let mut pending = tips;
+        while let Some(id) = pending.pop() {
+            if !visited.insert(id) {
+                continue;
+            }
+            let commit = match repo.find_commit(id) {
+                Ok(commit) => commit,
+                Err(err) => {
+                    stats.unreadable(&format!("commit {id}"), err.message());
+                    continue;
+                }
+            };
+            // A shallow clone's boundary commits have no parents here:
+            // libgit2 applies the `shallow` file as grafts.
+            let parents: Vec<Oid> = commit.parent_ids().collect();
+            pending.extend(parents.iter().filter(|p| !visited.contains(*p)));
+            graph.index.insert(id, graph.ids.len());
+            graph.ids.push(id);
+            graph.times.push(commit.time().seconds());
+            graph.parents.push(parents);
+        }
+        graph
+    }
+
+    /// Kahn's topological sort: a commit comes once all its (readable)
+    /// parents have; among the commits ready, the oldest first.
+    fn parents_first(self) -> Vec<Oid> {
+        let count = self.ids.len();
+        let mut waiting = vec![0usize; count];
+        let mut children = vec![Vec::new(); count];
+        for (child, parents) in self.parents.iter().enumerate() {
+            for parent in parents.iter().filter_map(|p| self.index.get(p)) {
+                waiting[child] += 1;
+                children[*parent].push(child);
+            }
+        }
+        let mut ready: BinaryHeap<Reverse<(i64, usize)>> = (0..count)
+            .filter(|&i| waiting[i] == 0)
+            .map(|i| Reverse((self.times[i], i)))
+            .collect();
+        let mut order = Vec::with_capacity(count);
+        while let Some(Reverse((_, i))) = ready.pop() {
+            order.push(self.ids[i]);
+            for &child in &children[i] {
+                waiting[child] -= 1;
+                if waiting[child] == 0 {
+                    ready.push(Reverse((self.times[child], child)));
+                }
+            }
+        }
+        order
+    }
+}

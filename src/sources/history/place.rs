@@ -1,0 +1,198 @@
+//! Each blob's matches placed at every path it appeared at, with the
+//! earliest commit that brought them there, and whether HEAD still holds them.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use anyhow::{Context, Result};
+use git2::{Oid, Repository, TreeWalkMode, TreeWalkResult};
+
+use super::introductions::{Introductions, Kind, join};
+use super::workers::{Matches, Workers};
+use crate::finding::{CommitInfo, Finding, Secret, Source};
+use crate::rules::RuleId;
+use crate::scanner::Match;
+use crate::sources::{Stats, findings_for, is_dotenv_path};
+
+/// What is reported at one path: credential matches with the position of
+/// the commit that brought each there, and the position of the commit that
+/// first added the path when it is a `.env` file.
+#[derive(Default)]
+struct AtPath {
+    placed: Vec<(Match, u32)>,
+    dotenv: Option<u32>,
+}
+
+/// Fans the matches of each blob out to the paths it appeared at, keeping for
+/// each (path, credential) and each `.env` path the earliest commit.
+pub(super) fn place(
+    repo: &Repository,
+    commits: &[Oid],
+    introductions: &Introductions,
+    matches: Matches,
+    workers: &Workers,
+    stats: &Stats,
+) -> Result<Vec<Finding>> {
+    let dotenv: HashSet<u32> = (0u32..)
+        .zip(introductions.paths.items())
+        .filter(|(_, path)| is_dotenv_path(path))
+        .map(|(id, _)| id)
+        .collect();
+    // (path, secret) → (position of the earliest commit, blob it was in).
+    let mut earliest: HashMap<(u32, &Secret), (u32, u32)> = HashMap::new();
+    let mut dotenv_first: HashMap<u32, u32> = HashMap::new();
+    for (blob, path, position) in introductions.pairs() {
+        for m in matches.get(&blob).into_iter().flatten() {
+            let slot = earliest
+                .entry((path, &m.secret))
+                .or_insert((position, blob));
+            *slot = (*slot).min((position, blob));
+        }
+        if dotenv.contains(&path) {
+            let slot = dotenv_first.entry(path).or_insert(position);
+            *slot = (*slot).min(position);
+        }
+    }
+    let mut by_path: BTreeMap<u32, AtPath> = BTreeMap::new();
+    for ((path, secret), (position, blob)) in earliest {
+        let placed = &mut by_path.entry(path).or_default().placed;
+        for m in matches[&blob].iter().filter(|m| &m.secret == secret) {
+            placed.push((m.clone(), position));
+        }
+    }
+    for (path, position) in dotenv_first {
+        by_path.entry(path).or_default().dotenv = Some(position);
+    }
+    if by_path.is_empty() {
+        return Ok(Vec::new());
+    }
+    let need_secrets = by_path.values().any(|at| !at.placed.is_empty());
+    let head = Head::load(repo, introductions, &matches, need_secrets, workers, stats);
+    let mut commit_info = HashMap::new();
+    let mut findings = Vec::new();
+    for (path, AtPath { mut placed, dotenv }) in by_path {
+        placed.sort_by_key(|(m, _)| (m.line, m.column));
+        // findings_for returns one finding per match, in order, then the
+        // `.env` finding: the positions line up the same way.
+        let positions: Vec<u32> = placed.iter().map(|(_, p)| *p).chain(dotenv).collect();
+        let found = findings_for(
+            introductions.paths.item(path),
+            Source::History,
+            placed.into_iter().map(|(m, _)| m).collect(),
+            dotenv.map(|_| RuleId::DotenvCommitted),
+        );
+        for (mut finding, position) in found.into_iter().zip(positions) {
+            let id = commits[position as usize];
+            if let std::collections::hash_map::Entry::Vacant(slot) = commit_info.entry(id) {
+                slot.insert(describe(repo, id)?);
+            }
+            finding.commit = commit_info.get(&id).cloned();
+            finding.still_in_head = Some(head.holds(&finding));
+            findings.push(finding);
+        }
+    }
+    Ok(findings)
+}
+
+/// Id, author and date of a commit already read during the walk.
+fn describe(repo: &Repository, id: Oid) -> Result<CommitInfo> {
+    let commit = repo
+        .find_commit(id)
+        .with_context(|| format!("reading commit {id}"))?;
+    let author = commit.author();
+    Ok(CommitInfo {
+        id: id.to_string(),
+        author: format!(
+            "{} <{}>",
+            String::from_utf8_lossy(author.name_bytes()),
+            String::from_utf8_lossy(author.email_bytes())
+        ),
+        date: rfc3339_utc(author.when().seconds()),
+    })
+}
+
+/// `2024-03-05T10:11:12Z`; a timestamp outside years 0–9999 (a forged
+/// commit) is shown as raw seconds since the epoch rather than failing.
+fn rfc3339_utc(seconds: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(seconds)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| seconds.to_string())
+}
+
+/// What `HEAD`'s tree still holds: its paths and the credentials in its
+/// blobs (see [`super::scan`] for what `still_in_head` means).
+#[derive(Default)]
+struct Head {
+    paths: HashSet<String>,
+    secrets: HashSet<Secret>,
+}
+
+impl Head {
+    fn load(
+        repo: &Repository,
+        introductions: &Introductions,
+        matches: &Matches,
+        need_secrets: bool,
+        workers: &Workers,
+        stats: &Stats,
+    ) -> Head {
+        let mut head = Head::default();
+        let tree = match repo.head().and_then(|h| h.peel_to_tree()) {
+            Ok(tree) => tree,
+            Err(_) => return head,
+        };
+        let mut blobs = Vec::new();
+        let walked = tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
+            if Kind::of(entry.filemode()) == Kind::Blob {
+                let path = join(dir.trim_end_matches('/'), entry.name_bytes());
+                blobs.push((entry.id(), path.clone()));
+                head.paths.insert(path);
+            }
+            TreeWalkResult::Ok
+        });
+        if let Err(err) = walked {
+            stats.unreadable(&format!("HEAD tree {}", tree.id()), err.message());
+        }
+        if !need_secrets {
+            return head;
+        }
+        // Every blob of HEAD was scanned already, except outside a --range:
+        // those are scanned now, once.
+        let mut unscanned = Vec::new();
+        let mut seen = HashSet::new();
+        for (blob, path) in &blobs {
+            match introductions.blobs.get(blob) {
+                Some(b) => head.secrets.extend(
+                    matches
+                        .get(&b)
+                        .into_iter()
+                        .flatten()
+                        .map(|m| m.secret.clone()),
+                ),
+                None if seen.insert(*blob) => unscanned.push((*blob, path.as_str())),
+                None => {}
+            }
+        }
+        // Looked up, not part of the range: they do not count as scanned,
+        // but a blob that cannot be read still does.
+        let lookup = Stats::default();
+        for found in workers
+            .scan(unscanned.len(), |i| unscanned[i], &lookup)
+            .into_values()
+        {
+            head.secrets.extend(found.into_iter().map(|m| m.secret));
+        }
+        Stats::add(&stats.unreadable, lookup.unreadable.into_inner());
+        head
+    }
+
+    fn holds(&self, finding: &Finding) -> bool {
+        match &finding.secret {
+            Some(secret) => self.secrets.contains(secret),
+            None => self.paths.contains(&finding.path),
+        }
+    }
+}
