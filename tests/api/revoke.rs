@@ -15,6 +15,15 @@ fn leaky_repo(sb: &Sandbox, keys: &[&str]) -> String {
     fake_key("admin01", 700)
 }
 
+/// `antleak revoke --yes` against `api`, with `admin` as the admin key.
+fn revoke_yes(sb: &Sandbox, api: &FakeApi, admin: &str) -> Run {
+    antleak_env(
+        sb,
+        &["revoke", "--yes", "--api-base-url", &api.url],
+        &[("ANTHROPIC_ADMIN_KEY", admin)],
+    )
+}
+
 /// Four unrelated keys around the leaked one, two per page: the match is
 /// on the last page.
 fn org_with(leaked: &str) -> Vec<serde_json::Value> {
@@ -37,11 +46,7 @@ fn the_one_matching_key_is_deactivated_and_read_back() {
     let leaked = fake_key("api03", 701);
     let admin = leaky_repo(&sb, &[&leaked]);
     let api = admin_api(&admin, org_with(&leaked), 2, vec![]);
-    let run = antleak_env(
-        &sb,
-        &["revoke", "--yes", "--api-base-url", &api.url],
-        &[("ANTHROPIC_ADMIN_KEY", &admin)],
-    );
+    let run = revoke_yes(&sb, &api, &admin);
     run.assert_code(0);
     run.assert_hides(&leaked);
     run.assert_hides(&admin);
@@ -89,11 +94,7 @@ fn the_one_matching_key_is_deactivated_and_read_back() {
             .all(|r| r.header("x-api-key") == Some(admin.as_str()))
     );
     // Run again: nothing left to do.
-    let again = antleak_env(
-        &sb,
-        &["revoke", "--yes", "--api-base-url", &api.url],
-        &[("ANTHROPIC_ADMIN_KEY", &admin)],
-    );
+    let again = revoke_yes(&sb, &api, &admin);
     again.assert_code(0);
     assert!(
         again.stdout.contains("already inactive"),
@@ -111,11 +112,7 @@ fn zero_or_several_matches_are_reported_and_left_alone() {
     let mut keys = org_with(&twice);
     keys.push(org_key("apikey_twin", "staging", &hint(&twice)));
     let api = admin_api(&admin, keys, 100, vec![]);
-    let run = antleak_env(
-        &sb,
-        &["revoke", "--yes", "--api-base-url", &api.url],
-        &[("ANTHROPIC_ADMIN_KEY", &admin)],
-    );
+    let run = revoke_yes(&sb, &api, &admin);
     run.assert_code(1);
     run.assert_hides(&unknown);
     run.assert_hides(&twice);
@@ -230,11 +227,7 @@ fn a_refused_admin_key_is_one_clear_error() {
     let leaked = fake_key("api03", 751);
     let admin = leaky_repo(&sb, &[&leaked]);
     let api = admin_api(&fake_key("admin01", 752), org_with(&leaked), 100, vec![]);
-    let run = antleak_env(
-        &sb,
-        &["revoke", "--yes", "--api-base-url", &api.url],
-        &[("ANTHROPIC_ADMIN_KEY", &admin)],
-    );
+    let run = revoke_yes(&sb, &api, &admin);
     run.assert_code(2);
     run.assert_hides(&admin);
     run.assert_hides(&leaked);
@@ -294,11 +287,7 @@ fn a_key_that_reads_back_active_is_left_to_do_not_counted_done() {
             }
         })
     };
-    let run = antleak_env(
-        &sb,
-        &["revoke", "--yes", "--api-base-url", &api.url],
-        &[("ANTHROPIC_ADMIN_KEY", &admin)],
-    );
+    let run = revoke_yes(&sb, &api, &admin);
     run.assert_code(1);
     run.assert_hides(&leaked);
     let out = &run.stdout;
@@ -322,11 +311,7 @@ fn the_admin_key_among_the_leaked_is_named_and_left_to_the_console() {
     let admin = fake_key("admin01", 700);
     leaky_repo(&sb, &[&leaked, &admin]);
     let api = admin_api(&admin, org_with(&leaked), 100, vec![]);
-    let run = antleak_env(
-        &sb,
-        &["revoke", "--yes", "--api-base-url", &api.url],
-        &[("ANTHROPIC_ADMIN_KEY", &admin)],
-    );
+    let run = revoke_yes(&sb, &api, &admin);
     run.assert_code(1);
     run.assert_hides(&leaked);
     run.assert_hides(&admin);
