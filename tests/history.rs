@@ -1,4 +1,4 @@
-//! `antleak history`: every ref kind, provenance (earliest commit, author,
+//! `antleak history`: every ref kind, remote-tracking reflogs, provenance (earliest commit, author,
 //! date, still_in_head), merges, renames, bare/shallow/empty repositories,
 //! submodules, `--range`, and objects that cannot be read.
 
@@ -98,6 +98,43 @@ fn every_ref_kind_is_scanned() {
         .into(),
     );
     assert_eq!(found.iter().filter(|f| f["path"] == "README.md").count(), 2);
+}
+
+#[test]
+fn a_commit_force_pushed_away_is_found_but_one_that_never_left_is_not() {
+    let sb = Sandbox::repo_with_readme();
+    let server = sb.root.parent().unwrap().join("server.git");
+    let server = server.to_str().unwrap();
+    sb.git(&["init", "-q", "--bare", server]);
+    sb.git(&["remote", "add", "origin", server]);
+    sb.git(&["push", "-q", "-u", "origin", "main"]);
+    // Pushed, then "deleted" by rewriting the branch and force-pushing: no
+    // ref holds it, but the server had it and so has every earlier clone.
+    let published = fake_key("api03", 140);
+    sb.write("leaked.py", format!("KEY = '{published}'\n"));
+    let pushed = sb.commit("add key", "2024-04-01T00:00:00Z");
+    sb.git(&["push", "-q", "origin", "main"]);
+    sb.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    sb.git(&["push", "-q", "-f", "origin", "main"]);
+    // Committed and reset before any push: it never left this machine, so
+    // it is not a leak (the local reflogs that still hold it are not read).
+    let local = fake_key("api03", 141);
+    sb.write("local.py", format!("KEY = '{local}'\n"));
+    sb.commit("oops", "2024-04-02T00:00:00Z");
+    sb.git(&["reset", "-q", "--hard", "HEAD~1"]);
+
+    let run = history(&sb, &[]);
+    run.assert_code(1).assert_hides(&published);
+    let report = run.json();
+    let found = credential_findings(&report);
+    assert_eq!(
+        paths(&found),
+        ["leaked.py".to_string()].into(),
+        "{report:#}"
+    );
+    assert_eq!(found[0]["commit"], pushed.as_str());
+    assert_eq!(found[0]["date"], "2024-04-01T00:00:00Z");
+    assert_eq!(found[0]["still_in_head"], false);
 }
 
 #[test]

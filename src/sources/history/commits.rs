@@ -8,8 +8,8 @@ use git2::{ErrorCode, Oid, Repository, Sort};
 
 use crate::sources::Stats;
 
-/// Every commit reachable from a ref, `HEAD` or the stash reflog, parents
-/// before children.
+/// Every commit reachable from a ref, `HEAD`, the stash reflog or the
+/// reflog of a remote-tracking ref, parents before children.
 pub(super) fn all(repo: &Repository, stats: &Stats) -> Result<Vec<Oid>> {
     let tips = tips(repo, stats)?;
     Ok(Graph::load(repo, tips, stats).parents_first())
@@ -18,6 +18,7 @@ pub(super) fn all(repo: &Repository, stats: &Stats) -> Result<Vec<Oid>> {
 /// The commits every history walk starts from.
 fn tips(repo: &Repository, stats: &Stats) -> Result<Vec<Oid>> {
     let mut tips = Vec::new();
+    let mut logged = vec!["refs/stash".to_string()];
     let references = repo
         .references()
         .with_context(|| format!("{}: reading refs", repo.path().display()))?;
@@ -29,6 +30,11 @@ fn tips(repo: &Repository, stats: &Stats) -> Result<Vec<Oid>> {
                 continue;
             }
         };
+        if let Ok(name) = reference.name()
+            && name.starts_with("refs/remotes/")
+        {
+            logged.push(name.to_string());
+        }
         match reference.peel_to_commit() {
             Ok(commit) => tips.push(commit.id()),
             // A tag of a tree or a blob: no commit, no history behind it.
@@ -46,9 +52,21 @@ fn tips(repo: &Repository, stats: &Stats) -> Result<Vec<Oid>> {
         Err(err) => stats.unreadable("HEAD", err.message()),
     }
     // `refs/stash` names the newest stash only; `git stash list` reads the
-    // older ones from its reflog.
-    if let Ok(reflog) = repo.reflog("refs/stash") {
-        tips.extend(reflog.iter().map(|entry| entry.id_new()));
+    // older ones from its reflog. A remote-tracking ref's reflog holds every
+    // commit the remote had when this clone fetched or pushed: one that was
+    // force-pushed away to "delete" a key is in no ref now, but it was
+    // published, and every clone made before still has it. Local reflogs are
+    // not read: what only they hold (an amended commit, a reset) may never
+    // have left this machine, and a leak that did not happen is a false alarm.
+    for name in &logged {
+        if let Ok(reflog) = repo.reflog(name) {
+            tips.extend(
+                reflog
+                    .iter()
+                    .map(|entry| entry.id_new())
+                    .filter(|id| !id.is_zero()),
+            );
+        }
     }
     Ok(tips)
 }

@@ -6,8 +6,9 @@
 //! 1. **Commits** (`commits.rs`). Every commit reachable from a ref
 //!    (branches, tags — an annotated tag peels to its commit —,
 //!    remote-tracking refs, notes, `refs/stash`), from `HEAD` (a detached one
-//!    too) and from every entry of the `refs/stash` reflog, where older
-//!    stashes live once a newer one is pushed. They are ordered parents first
+//!    too), from every entry of the `refs/stash` reflog, where older stashes
+//!    live once a newer one is pushed, and from every entry of the reflogs of
+//!    remote-tracking refs, where a commit force-pushed away lives on. They are ordered parents first
 //!    (Kahn's algorithm, the oldest commit first among those ready), so the
 //!    first commit that shows a blob at a path is the one that introduced it
 //!    there. With `--range A..B` the commits are those of the range, in the
