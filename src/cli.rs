@@ -42,7 +42,7 @@ struct GlobalArgs {
     /// Report format.
     #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
     format: Format,
-    /// Write the report to FILE instead of stdout (atomically).
+    /// Write the report to FILE instead of stdout (a regular file is replaced atomically).
     #[arg(long, short = 'o', global = true, value_name = "FILE")]
     output: Option<PathBuf>,
     /// When to use colours (NO_COLOR is honoured in auto mode).
@@ -107,6 +107,12 @@ enum Command {
         repo: Option<PathBuf>,
     },
     /// Scan every blob reachable from every ref (branches, tags, remotes, stashes).
+    ///
+    /// Each distinct blob is scanned once, and each finding names the earliest
+    /// commit that brought it to its path: the date the key was first exposed.
+    /// Commits force-pushed away are scanned too while the reflog of a
+    /// remote-tracking ref holds them: the remote had them, and so does every
+    /// clone made before.
     History {
         /// Repository [default: the one containing the current directory];
         /// repeat it to audit several repositories in one report.
