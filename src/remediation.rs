@@ -99,9 +99,17 @@ fn credential_plan(fingerprint: String, found: &[&Finding]) -> Remediation {
         .filter_map(|f| f.commit.as_ref().map(|c| c.date.clone()))
         .min();
     // A key that is only staged has not reached history; anything else has
-    // been exposed to whoever can read the tree or the repository.
-    let only_staged = found.iter().all(|f| f.source == Source::Staged);
+    // been exposed to whoever can read the tree or the repository. The hook
+    // also sees keys that HEAD already holds, when their file is edited.
+    let staged = found.iter().all(|f| f.source == Source::Staged);
+    let only_staged = staged && found.iter().all(|f| f.still_in_head != Some(true));
     let mut steps = Vec::new();
+    if staged && !only_staged {
+        steps.push(format!(
+            "{secret} is already committed (HEAD holds it), so it has leaked to everyone who \
+             can read this repository: rotate it now, whatever happens to this commit."
+        ));
+    }
     if only_staged {
         steps.push(format!(
             "{secret} is only staged, not committed: nothing to rotate unless it was also shared \
@@ -113,7 +121,12 @@ fn credential_plan(fingerprint: String, found: &[&Finding]) -> Remediation {
             var = env_var(first.rule)
         ));
     }
-    let runbook = runbook(first.rule, &secret, first_leaked.as_deref(), first.source);
+    // A committed key's exposure date is unknown here, as in a working tree.
+    let source = match first.source {
+        Source::Staged if !only_staged => Source::Worktree,
+        source => source,
+    };
+    let runbook = runbook(first.rule, &secret, first_leaked.as_deref(), source);
     if only_staged {
         // The runbook applies only if the key got out some other way.
         steps.extend(
@@ -218,23 +231,24 @@ fn audit_step(rule: RuleId, secret: &str, first_leaked: Option<&str>, source: So
             "Audit {what} from {date} (first committed) until the revocation: calls you do not \
              recognise were made by someone else with {secret}."
         ),
-        (None, Source::Staged) => format!(
-            "If {secret} was shared elsewhere, audit {what} from that day until the revocation."
-        ),
+        (None, Source::Staged) => {
+            format!("Audit {what} from the day {secret} was shared until the revocation.")
+        }
         (None, Source::History) => format!(
             "Audit {what} from the date of the first commit that exposed {secret} until the \
              revocation: calls you do not recognise were made by someone else."
         ),
         (None, Source::Worktree) => format!(
-            "Audit {what} from the day {secret} was first exposed until the revocation; a working \
-             tree does not tell that day: run `antleak history` in the repository to find the \
+            "Audit {what} from the day {secret} was first exposed until the revocation; this scan \
+             cannot tell that day: run `antleak history` in the repository to find the \
              commit that first exposed it."
         ),
     }
 }
 
-/// `tracked`: git still tracks the file (in history: it is still in HEAD);
-/// when it is gone already, what is left to do is the rotation.
+/// `tracked`: git tracks the file already (in history and for a staged
+/// file: HEAD has it); when it is gone already, what is left to do is the
+/// rotation.
 fn dotenv_steps(
     rule: RuleId,
     source: Source,
@@ -246,7 +260,7 @@ fn dotenv_steps(
         (RuleId::DotenvUnignored, _) => vec![format!(
             "Add {path} to .gitignore before it is committed: `echo '{path}' >> .gitignore`."
         )],
-        (_, Source::Staged) => vec![
+        (_, Source::Staged) if !tracked => vec![
             format!("Unstage it, keeping the file on disk: `git rm --cached {path}`."),
             format!(
                 "Add it to .gitignore so it cannot be staged again: `echo '{path}' >> .gitignore`."

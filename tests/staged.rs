@@ -59,13 +59,83 @@ fn json_findings_come_from_the_index_without_commit_fields() {
         )]
     );
     assert_eq!(finding["source"], "staged");
-    for absent in ["commit", "author", "date", "still_in_head"] {
+    for absent in ["commit", "author", "date"] {
         assert!(finding.get(absent).is_none(), "{absent} in {finding}");
     }
+    // Not in HEAD: this commit would be the leak.
+    assert_eq!(finding["still_in_head"], false);
     assert_eq!(
         report["remediation"][0]["first_leaked"],
         serde_json::Value::Null
     );
+}
+
+#[test]
+fn a_key_or_env_file_head_already_holds_is_a_leak_to_rotate_not_only_staged() {
+    // The hook installed in a repository that leaked long ago: editing the
+    // file that holds the old key stages it again.
+    let sb = Sandbox::repo_with_readme();
+    let old = fake_key("api03", 27);
+    let new = fake_key("api03", 28);
+    sb.write("app.py", format!("KEY = \"{old}\"\nx = 1\n"));
+    sb.write(".env", "DEBUG=1\n");
+    sb.commit("legacy", DATE);
+    sb.write(
+        "app.py",
+        format!("KEY = \"{old}\"\nx = 2\nNEW = \"{new}\"\n"),
+    );
+    sb.write(".env", "DEBUG=0\n");
+    sb.git(&["add", "app.py", ".env"]);
+
+    let run = staged_json(&sb);
+    run.assert_code(1).assert_hides(&old);
+    run.assert_hides(&new);
+    let report = run.json();
+    let in_head = |line: u64| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["line"] == line)
+            .unwrap()["still_in_head"]
+            .clone()
+    };
+    assert_eq!((in_head(1), in_head(3)), (true.into(), false.into()));
+    let env = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == ".env")
+        .unwrap();
+    assert_eq!(env["still_in_head"], true);
+    let steps = |key: &str| -> String {
+        let fingerprint = sha256_hex(key);
+        report["remediation"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["fingerprint"] == fingerprint.as_str())
+            .unwrap()["steps"]
+            .to_string()
+    };
+    assert!(steps(&old).contains("already committed"), "{}", steps(&old));
+    assert!(!steps(&old).contains("only staged"), "{}", steps(&old));
+    assert!(steps(&new).contains("only staged"), "{}", steps(&new));
+    let env_steps = report["dotenv_remediation"][0]["steps"].to_string();
+    assert!(env_steps.contains("Stop tracking it"), "{env_steps}");
+
+    let human = sb.antleak(&["staged", "--color", "never"]).stdout;
+    for expected in [
+        "app.py:1:8  (already committed: HEAD has it here)",
+        ".env file already committed",
+        "Some of this is in HEAD already",
+    ] {
+        assert!(
+            human.contains(expected),
+            "missing {expected:?} in:\n{human}"
+        );
+    }
+    assert!(!human.contains("Nothing has reached history"), "{human}");
 }
 
 #[test]

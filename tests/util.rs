@@ -266,6 +266,12 @@ pub fn assert_hidden(text: &str, secret: &str) {
     }
 }
 
+/// A credential's fingerprint as reports carry it: SHA-256, lowercase hex.
+pub fn sha256_hex(secret: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
 /// The findings of a JSON report as (path, line, column), in order.
 pub fn places(report: &Value) -> Vec<(String, u64, u64)> {
     report["findings"]

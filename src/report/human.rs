@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use colored::{ColoredString, Colorize};
 
 use super::Style;
-use crate::finding::{Finding, Report};
+use crate::finding::{Finding, Report, Source};
 use crate::messages::escape_control;
 use crate::rules::{RuleId, Severity};
 
@@ -98,7 +98,7 @@ pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<(
             escape_control(&entry.path).bold(),
             format!(
                 "{} ({})",
-                dotenv_description(report, entry.rule),
+                dotenv_description(report, entry.rule, &found),
                 entry.rule.as_str()
             )
             .dimmed()
@@ -109,19 +109,35 @@ pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<(
         write_steps(out, &entry.steps)?;
     }
     if report.command == "staged" {
-        write_staged_footer(out)?;
+        let all: Vec<&Finding> = report.findings.iter().collect();
+        write_staged_footer(out, already_committed(&all))?;
     }
     writeln!(out)?;
     writeln!(out, "{}", summary_line(report))
 }
 
+/// Whether HEAD holds any of these already (`staged` only): then the leak
+/// happened before this commit.
+fn already_committed(found: &[&Finding]) -> bool {
+    found
+        .iter()
+        .any(|f| f.source == Source::Staged && f.still_in_head == Some(true))
+}
+
 /// The pre-commit hook's way out: what was stopped, and the two deliberate
 /// escapes.
-fn write_staged_footer(out: &mut dyn Write) -> io::Result<()> {
+fn write_staged_footer(out: &mut dyn Write, already_committed: bool) -> io::Result<()> {
     writeln!(out)?;
     writeln!(
         out,
-        "Nothing has reached history yet: fix the staged files, `git add` them and commit again."
+        "{}",
+        if already_committed {
+            "Some of this is in HEAD already, so it has leaked: follow those checklists in full. \
+             Then fix the staged files, `git add` them and commit again."
+        } else {
+            "Nothing has reached history yet: fix the staged files, `git add` them and commit \
+             again."
+        }
     )?;
     writeln!(
         out,
@@ -157,15 +173,18 @@ fn headline(report: &Report) -> String {
     }
     let what = parts.join(" and ");
     match report.command {
-        "staged" => format!("antleak: this commit would add {what}; it has been stopped."),
+        "staged" => format!("antleak: this commit holds {what}; it has been stopped."),
         _ => format!("antleak: {what}."),
     }
 }
 
-/// A `.env` caught by the hook is not tracked yet (it is about to be), and
-/// one found in history may no longer be.
-fn dotenv_description(report: &Report, rule: RuleId) -> &'static str {
+/// A `.env` caught by the hook is usually not tracked yet (it is about to
+/// be), and one found in history may no longer be.
+fn dotenv_description(report: &Report, rule: RuleId, found: &[&Finding]) -> &'static str {
     match (report.command, rule) {
+        ("staged", RuleId::DotenvCommitted) if already_committed(found) => {
+            ".env file already committed (HEAD tracks it)"
+        }
         ("staged", RuleId::DotenvCommitted) => ".env file staged for commit",
         ("history", RuleId::DotenvCommitted) => ".env file committed to history",
         _ => rule.description(),
@@ -189,6 +208,9 @@ fn location(f: &Finding) -> String {
     place.push_str(&escape_control(&f.path));
     if let (Some(line), Some(column)) = (f.line, f.column) {
         place.push_str(&format!(":{line}:{column}"));
+    }
+    if f.source == Source::Staged && f.still_in_head == Some(true) {
+        place.push_str("  (already committed: HEAD has it here)");
     }
     if let Some(commit) = &f.commit {
         place.push_str(&format!(

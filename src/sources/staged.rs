@@ -11,12 +11,18 @@
 //! A staged deletion records no content and is not scanned; gitlinks
 //! (submodules) are commits of another repository and are skipped. A staged
 //! `.env`-style file is `dotenv-committed` before it is even committed.
+//!
+//! A hook installed in a repository that already leaked sees old keys again
+//! whenever their file is edited: those findings carry `still_in_head`, so
+//! the report says they are committed already and must be rotated.
+
+use std::collections::HashSet;
 
 use anyhow::{Context, Result};
 use git2::{Delta, DiffOptions, ErrorCode, FileMode, Oid, Repository, Tree};
 
 use super::{Stats, findings_for, is_dotenv_path, scan_git_blob};
-use crate::finding::{Finding, Source};
+use crate::finding::{Finding, Secret, Source};
 use crate::rules::RuleId;
 
 pub fn scan(repo: &Repository, stats: &Stats) -> Result<Vec<Finding>> {
@@ -45,7 +51,9 @@ pub fn scan(repo: &Repository, stats: &Stats) -> Result<Vec<Finding>> {
             continue;
         }
         let path = String::from_utf8_lossy(file.path_bytes().unwrap_or_default()).into_owned();
-        findings.extend(scan_blob(repo, file.id(), &path, stats));
+        let in_head = delta.old_file();
+        let in_head = (!in_head.id().is_zero()).then(|| in_head.id());
+        findings.extend(scan_blob(repo, file.id(), in_head, &path, stats));
     }
     Ok(findings)
 }
@@ -62,10 +70,35 @@ fn head_tree(repo: &Repository) -> Result<Option<Tree<'_>>> {
     }
 }
 
-fn scan_blob(repo: &Repository, id: Oid, path: &str, stats: &Stats) -> Vec<Finding> {
+/// Scans the staged blob `id`. `in_head` is the blob HEAD has where it came
+/// from (same path, or the rename's source): a credential already in it, or
+/// a `.env` file HEAD already tracks, has reached history before this commit,
+/// and `still_in_head` says so, because the advice differs (rotate now, not
+/// "nothing to rotate").
+fn scan_blob(
+    repo: &Repository,
+    id: Oid,
+    in_head: Option<Oid>,
+    path: &str,
+    stats: &Stats,
+) -> Vec<Finding> {
     let dotenv_rule = is_dotenv_path(path).then_some(RuleId::DotenvCommitted);
     // An unreadable blob has no matches, but staging a .env file is a
     // finding whatever its content.
     let matches = scan_git_blob(repo, id, path, stats);
-    findings_for(path, Source::Staged, matches, dotenv_rule)
+    let committed: HashSet<Secret> = match in_head {
+        Some(old) if !matches.is_empty() => scan_git_blob(repo, old, path, stats)
+            .into_iter()
+            .map(|m| m.secret)
+            .collect(),
+        _ => HashSet::new(),
+    };
+    let mut findings = findings_for(path, Source::Staged, matches, dotenv_rule);
+    for finding in &mut findings {
+        finding.still_in_head = Some(match &finding.secret {
+            Some(secret) => committed.contains(secret),
+            None => in_head.is_some(),
+        });
+    }
+    findings
 }
