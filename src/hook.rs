@@ -11,6 +11,11 @@
 //! hook → it is renamed `pre-commit.antleak-chained` and antleak's hook runs
 //! it first, stopping the commit if it fails — unless `--force`, which
 //! replaces it.
+//!
+//! A directory husky manages is left alone (unless `--force`): husky
+//! rewrites it on every `npm install`, and its dispatcher picks the hook to
+//! run from its own file name, so a renamed husky hook silently runs nothing.
+//! The user is told to add `antleak staged` to their husky hook instead.
 
 use std::path::{Path, PathBuf};
 
@@ -33,7 +38,15 @@ pub fn install(repo: &Repository, force: bool) -> Result<String> {
     std::fs::create_dir_all(&dir).with_context(|| format!("{}: creating", dir.display()))?;
     let hook = dir.join("pre-commit");
     let shown = hook.display();
-    let Some(existing) = existing(&hook)? else {
+    let existing = existing(&hook)?;
+    if !force && managed_by_husky(&dir, existing.as_deref()) {
+        bail!(
+            "{}: husky manages these hooks and would drop or bypass antleak's: add the line \
+             `antleak staged` to your husky pre-commit hook (.husky/pre-commit) instead",
+            dir.display()
+        );
+    }
+    let Some(existing) = existing else {
         write_hook(&hook)?;
         return Ok(format!("antleak: installed the pre-commit hook at {shown}"));
     };
@@ -68,6 +81,13 @@ pub fn install(repo: &Repository, force: bool) -> Result<String> {
          and runs first",
         chained.display()
     ))
+}
+
+/// husky 5 and later point `core.hooksPath` into `.husky/`; husky 4 wrote
+/// hooks that say "husky" into `.git/hooks`.
+fn managed_by_husky(dir: &Path, existing: Option<&str>) -> bool {
+    dir.components().any(|c| c.as_os_str() == ".husky")
+        || existing.is_some_and(|text| text.contains("husky"))
 }
 
 /// The directory git runs hooks from.

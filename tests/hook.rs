@@ -1,7 +1,7 @@
 //! `antleak hook install` and the installed hook run by real `git commit`s:
 //! `git commit -a` (a temporary index), `core.hooksPath`, chaining to and
-//! replacing a foreign hook, idempotence, a missing binary, and the pre-commit
-//! framework's `.pre-commit-hooks.yaml`.
+//! replacing a foreign hook, leaving husky's alone, idempotence, a missing
+//! binary, and the pre-commit framework's `.pre-commit-hooks.yaml`.
 
 use std::path::{Path, PathBuf};
 
@@ -166,6 +166,44 @@ fn force_replaces_a_foreign_hook() {
     let hook = std::fs::read_to_string(hooks(&sb).join("pre-commit")).unwrap();
     assert!(hook.contains("antleak staged"));
     assert!(!hooks(&sb).join("pre-commit.antleak-chained").exists());
+}
+
+#[test]
+fn a_husky_managed_hooks_directory_is_left_alone_with_what_to_do_instead() {
+    // husky 9: core.hooksPath is .husky/_, whose hooks source a dispatcher
+    // that runs .husky/<its own file name>; a renamed one would run nothing.
+    let sb = repo();
+    sb.git(&["config", "core.hooksPath", ".husky/_"]);
+    sb.write(
+        ".husky/_/h",
+        "n=$(basename \"$0\")\nsh \"$(dirname \"$(dirname \"$0\")\")/$n\"\n",
+    );
+    sb.write(".husky/_/pre-commit", ". \"$(dirname \"$0\")/h\"\n");
+    sb.write(".husky/pre-commit", "npm test\n");
+    let run = sb.antleak(&["hook", "install"]);
+    run.assert_code(2);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("husky") && run.stderr.contains("`antleak staged`"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(sb.path(".husky/_/pre-commit")).unwrap(),
+        ". \"$(dirname \"$0\")/h\"\n"
+    );
+    assert!(!sb.path(".husky/_/pre-commit.antleak-chained").exists());
+
+    // husky 4 wrote its own hooks into .git/hooks.
+    let old = repo();
+    std::fs::create_dir_all(hooks(&old)).unwrap();
+    std::fs::write(
+        hooks(&old).join("pre-commit"),
+        "#!/bin/sh\n# husky\n. \"$(dirname \"$0\")/husky.sh\"\n",
+    )
+    .unwrap();
+    old.antleak(&["hook", "install"]).assert_code(2);
+    assert!(!hooks(&old).join("pre-commit.antleak-chained").exists());
 }
 
 #[test]
