@@ -300,6 +300,16 @@ fn dotenv_files_tracked_untracked_ignored_and_templates() {
             .unwrap()
             .contains("git rm --cached .env")
     );
+    // A file named as the root, even a bare relative name, gets the same
+    // verdict as in a directory scan.
+    for root in [".env", "./.env"] {
+        let (_, one) = scan_json(&sb, &[root]);
+        assert_eq!(
+            rules_paths_lines(&one)[0],
+            ("dotenv-committed".into(), ".env".into(), None),
+            "scan {root}"
+        );
+    }
 }
 
 #[test]

@@ -54,7 +54,11 @@ fn scan_root(root: &Path, is_dir: bool, options: &Options, stats: &Stats) -> Res
     let base = if is_dir {
         root.to_path_buf()
     } else {
-        root.parent().map(Path::to_path_buf).unwrap_or_default()
+        // `scan .env` has the parent "": the current directory.
+        match root.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
     };
     let repo = GitContext::open(&base)?;
     let found = Mutex::new(Vec::new());
