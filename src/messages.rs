@@ -34,6 +34,11 @@ pub fn print_error(message: &str) {
 /// key where a path or a range was expected, and control characters are
 /// escaped so a hostile name cannot forge lines.
 pub fn sanitize(text: &str) -> String {
+    escape_control(&redact(text))
+}
+
+/// `text` with every credential in it replaced by its redacted form.
+pub fn redact(text: &str) -> String {
     let mut redacted = String::with_capacity(text.len());
     let mut from = 0;
     for found in crate::scanner::scan(text.as_bytes()) {
@@ -42,7 +47,7 @@ pub fn sanitize(text: &str) -> String {
         from = found.offset + found.secret.byte_len();
     }
     redacted.push_str(&text[from..]);
-    escape_control(&redacted)
+    redacted
 }
 
 /// Escapes control characters (newlines, tabs, terminal escapes) and leaves

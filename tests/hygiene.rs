@@ -11,16 +11,24 @@ use crate::util::*;
 fn no_command_ever_writes_a_key_without_show_secrets() {
     let sb = Sandbox::new();
     sb.init();
-    let kinds = ["api03", "admin01", "oat01", "ort01", "sid01", "api09"];
+    let kinds = [
+        "api03", "admin01", "oat01", "ort01", "sid01", "api09", "api03", "api03",
+    ];
     let keys: Vec<String> = kinds
         .iter()
         .enumerate()
         .map(|(i, k)| fake_key(k, 900 + i as u64))
         .collect();
     // In history only (deleted later), at HEAD, in a committed .env, staged,
-    // and in a malformed config file whose parse error could quote it.
+    // and in a malformed config file whose parse error could quote it; and
+    // where no report field expects one: a file name, a commit author.
     sb.write("old.py", format!("K = '{}'\n", keys[0]));
-    sb.commit("old", "2023-01-01T00:00:00Z");
+    sb.commit_as(
+        "old",
+        "2023-01-01T00:00:00Z",
+        (&keys[7], "someone@example.com"),
+    );
+    sb.write(&format!("deploy/{}.env", keys[6]), "DEBUG=1\n");
     std::fs::remove_file(sb.path("old.py")).unwrap();
     sb.write(
         ".env",
@@ -110,5 +118,5 @@ fn no_command_ever_writes_a_key_without_show_secrets() {
     }
     // And the control: --show-secrets really shows them.
     let shown = sb.antleak(&["scan", "--format", "json", "--show-secrets"]);
-    assert!(keys[1..].iter().all(|k| shown.stdout.contains(k.as_str())));
+    assert!(keys[1..7].iter().all(|k| shown.stdout.contains(k.as_str())));
 }

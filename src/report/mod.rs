@@ -52,7 +52,9 @@ pub fn write(report: &Report, style: Style, output: Option<&Path>) -> Result<()>
 /// without secrets), so regenerating it on two branches gives the same
 /// bytes, hence no merge conflict, and `--baseline` reads it back.
 pub fn write_baseline(report: &Report, path: &Path) -> Result<()> {
-    write_file(path, |out| json::write_baseline(report, out))
+    write_file(path, |out| {
+        redacting(true, out, |text| json::write_baseline(report, text))
+    })
 }
 
 pub(crate) fn write_file(
@@ -108,10 +110,29 @@ fn write_in_place(
 }
 
 fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
-    match style.format {
-        Format::Human => human::write(report, style, out),
-        Format::Json => json::write(report, style, out),
-        // SARIF has no way to show secrets: it ignores --show-secrets.
-        Format::Sarif => sarif::write(report, out),
+    // SARIF has no way to show secrets: it ignores --show-secrets.
+    let redact = !style.show_secrets || style.format == Format::Sarif;
+    redacting(redact, out, |text| match style.format {
+        Format::Human => human::write(report, style, text),
+        Format::Json => json::write(report, style, text),
+        Format::Sarif => sarif::write(report, text),
+    })
+}
+
+/// Runs a writer, then (when `redact`) redacts any credential in what it
+/// wrote. The writers print secrets only in their redacted form, but a key
+/// can also sit where no report field expects one — in a file name, a
+/// commit author — and those are printed as they are.
+fn redacting(
+    redact: bool,
+    out: &mut dyn Write,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    if !redact {
+        return write(out);
     }
+    let mut text = Vec::new();
+    write(&mut text)?;
+    let text = String::from_utf8(text).map_err(io::Error::other)?;
+    out.write_all(crate::messages::redact(&text).as_bytes())
 }
