@@ -4,6 +4,7 @@
 //! Fatal errors travel up as `anyhow::Error` and are printed here, once, as a
 //! single line `antleak: error: …`.
 
+use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -279,7 +280,10 @@ fn run(cli: Cli) -> Result<Outcome> {
             verify: verify_args,
         } => {
             verify = verify_args.options()?;
-            let filters = global.filters(scan_config_root(&paths).as_deref(), &Files::Disk)?;
+            let config_root = scan_config_root(&paths);
+            let filters = global
+                .filters(config_root.as_deref(), &Files::Disk)?
+                .with_prefixes(scan_prefixes(&paths, config_root.as_deref()));
             let options = worktree::Options { threads, no_ignore };
             let found = with_progress(&stats, !global.quiet, || {
                 worktree::scan(&paths, &options, &stats)
@@ -407,6 +411,31 @@ fn scan_config_root(paths: &[PathBuf]) -> Option<PathBuf> {
         Ok(repo) => repo.workdir().map(Path::to_path_buf),
         Err(_) => Some(dir.to_path_buf()),
     }
+}
+
+/// `scan` reports paths relative to each directory scanned, while the globs
+/// of `.antleak.toml` are written from the directory that holds it: for each
+/// scanned root (keyed as its findings' `root` names it), the path from there
+/// down to it, so `docs/**` means the same whichever directory is scanned.
+fn scan_prefixes(paths: &[PathBuf], config_root: Option<&Path>) -> HashMap<Option<String>, String> {
+    let Some(config_root) = config_root.and_then(|root| root.canonicalize().ok()) else {
+        return HashMap::new();
+    };
+    paths
+        .iter()
+        .filter_map(|path| {
+            let base = worktree::base_dir(path, path.is_dir())
+                .canonicalize()
+                .ok()?;
+            let below = base.strip_prefix(&config_root).ok()?;
+            let prefix: String = below
+                .components()
+                .map(|c| format!("{}/", c.as_os_str().to_string_lossy()))
+                .collect();
+            let root = (paths.len() > 1).then(|| path.to_string_lossy().into_owned());
+            Some((root, prefix))
+        })
+        .collect()
 }
 
 #[cfg(test)]

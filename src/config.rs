@@ -125,11 +125,10 @@ impl Allow {
         })
     }
 
-    pub fn allows(&self, finding: &Finding) -> bool {
-        let path_allowed = self
-            .paths
-            .as_ref()
-            .is_some_and(|set| set.is_match(&finding.path));
+    /// `path`: the finding's path relative to the directory that holds the
+    /// config, where its globs are written from.
+    pub fn allows(&self, finding: &Finding, path: &str) -> bool {
+        let path_allowed = self.paths.as_ref().is_some_and(|set| set.is_match(path));
         let fingerprint_allowed = finding
             .secret
             .as_ref()

@@ -3,6 +3,7 @@
 //! order. Shared by every command that scans, so a finding allowed for
 //! `history` is allowed for `revoke` too.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::Result;
@@ -14,6 +15,10 @@ use crate::finding::Finding;
 pub struct Filters {
     allow: Allow,
     baseline: Option<Baseline>,
+    /// For `scan`, whose paths are relative to each directory scanned: the
+    /// path from the config's directory to that directory (`svc/`), by the
+    /// finding's `root`.
+    prefixes: HashMap<Option<String>, String>,
 }
 
 impl Filters {
@@ -31,13 +36,26 @@ impl Filters {
             Some(path) => Some(Baseline::load(path, files)?),
             None => None,
         };
-        Ok(Filters { allow, baseline })
+        Ok(Filters {
+            allow,
+            baseline,
+            prefixes: HashMap::new(),
+        })
+    }
+
+    /// Sets where each scanned root lies below the config's directory.
+    pub fn with_prefixes(self, prefixes: HashMap<Option<String>, String>) -> Filters {
+        Filters { prefixes, ..self }
     }
 
     /// Drops allowed and baselined findings and sorts the rest.
     pub fn apply(&self, mut findings: Vec<Finding>) -> Vec<Finding> {
         findings.retain(|f| {
-            !self.allow.allows(f) && !self.baseline.as_ref().is_some_and(|b| b.contains(f))
+            let path = match self.prefixes.get(&f.root) {
+                Some(prefix) => format!("{prefix}{}", f.path),
+                None => f.path.clone(),
+            };
+            !self.allow.allows(f, &path) && !self.baseline.as_ref().is_some_and(|b| b.contains(f))
         });
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         findings

@@ -35,6 +35,37 @@ fn allowed_paths_and_fingerprints_are_not_reported() {
 }
 
 #[test]
+fn allowed_path_globs_mean_the_same_whichever_directory_is_scanned() {
+    let sb = Sandbox::new();
+    sb.init();
+    let example = fake_key("api03", 4);
+    let real = fake_key("api03", 5);
+    sb.write("docs/example.md", &example);
+    sb.write("svc/docs/real.py", &real);
+    sb.write(".antleak.toml", "[allow]\npaths = [\"docs/**\"]\n");
+    let reported = |dir: &str, args: &[&str]| -> Vec<String> {
+        let mut all = vec!["scan", "--format", "json"];
+        all.extend_from_slice(args);
+        let run = sb.antleak_in(dir, &all);
+        let report = run.json();
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["path"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // The globs are written from the repository root, where the file is.
+    assert_eq!(reported(".", &[]), ["svc/docs/real.py"]);
+    assert_eq!(reported(".", &["svc"]), ["docs/real.py"]);
+    assert_eq!(reported("svc", &[]), ["docs/real.py"]);
+    assert_eq!(reported(".", &["docs"]), Vec::<String>::new());
+    assert_eq!(reported(".", &["docs/example.md"]), Vec::<String>::new());
+    // Several roots: paths are relative to each (here svc/docs).
+    assert_eq!(reported("svc", &["docs", "../docs"]), ["real.py"]);
+}
+
+#[test]
 fn config_errors_are_exit_2_naming_the_file_and_the_key() {
     let sb = Sandbox::new();
     sb.init();

@@ -48,18 +48,21 @@ pub fn scan(roots: &[PathBuf], options: &Options, stats: &Stats) -> Result<Vec<F
     Ok(findings)
 }
 
+/// The directory a root's findings are relative to: the root itself, or for
+/// a file given as a root, its directory (so it is reported by its name).
+pub fn base_dir(root: &Path, is_dir: bool) -> PathBuf {
+    if is_dir {
+        return root.to_path_buf();
+    }
+    // `scan .env` has the parent "": the current directory.
+    match root.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
 fn scan_root(root: &Path, is_dir: bool, options: &Options, stats: &Stats) -> Result<Vec<Finding>> {
-    // Paths are reported relative to the directory scanned; a file given as a
-    // root is reported by its name.
-    let base = if is_dir {
-        root.to_path_buf()
-    } else {
-        // `scan .env` has the parent "": the current directory.
-        match root.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-            _ => PathBuf::from("."),
-        }
-    };
+    let base = base_dir(root, is_dir);
     let repo = GitContext::open(&base)?;
     let found = Mutex::new(Vec::new());
     let walker = walker(root, options);
