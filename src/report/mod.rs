@@ -15,7 +15,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 
 use crate::finding::Report;
 
@@ -83,7 +83,13 @@ fn write_atomically(
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
+    if !dir.is_dir() {
+        bail!("{}: no such directory: {}", shown.display(), dir.display());
+    }
+    // The error names the kind only: the temporary file's name means nothing
+    // to the user.
     let mut file = tempfile::NamedTempFile::new_in(dir)
+        .map_err(|err| io::Error::from(err.kind()))
         .with_context(|| format!("{}: cannot create output file", shown.display()))?;
     let mut out = io::BufWriter::new(file.as_file_mut());
     render(&mut out)

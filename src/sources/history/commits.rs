@@ -4,7 +4,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use anyhow::{Context, Result, anyhow};
-use git2::{ErrorCode, Oid, Repository, Sort};
+use git2::{ErrorCode, ObjectType, Oid, Repository, Sort};
 
 use crate::sources::Stats;
 
@@ -35,14 +35,20 @@ fn tips(repo: &Repository, stats: &Stats) -> Result<Vec<Oid>> {
         {
             logged.push(name.to_string());
         }
-        match reference.peel_to_commit() {
-            Ok(commit) => tips.push(commit.id()),
-            // A tag of a tree or a blob: no commit, no history behind it.
-            Err(err) if err.code() == ErrorCode::Peel => {}
-            Err(err) => stats.unreadable(
-                &format!("ref {}", String::from_utf8_lossy(reference.name_bytes())),
-                err.message(),
+        let name = String::from_utf8_lossy(reference.name_bytes()).into_owned();
+        // Peels tags (annotated ones too) down to what they point at.
+        match reference.peel(ObjectType::Any) {
+            Ok(object) if object.kind() == Some(ObjectType::Commit) => tips.push(object.id()),
+            // A tag of a tree or a blob publishes content no commit holds;
+            // it has no commit to report, so it is counted and named.
+            Ok(object) => stats.unreadable(
+                &format!("ref {name}"),
+                format!(
+                    "points at a {}, not a commit: not scanned (`git cat-file -p {name}` shows it)",
+                    object.kind().map_or("object", |kind| kind.str())
+                ),
             ),
+            Err(err) => stats.unreadable(&format!("ref {name}"), err.message()),
         }
     }
     match repo.head().and_then(|head| head.peel_to_commit()) {
