@@ -402,14 +402,10 @@ fn use_color(choice: ColorChoice, output: Option<&Path>) -> bool {
 /// holds the first path, or that path itself outside a repository.
 fn scan_config_root(paths: &[PathBuf]) -> Option<PathBuf> {
     let first = paths.first()?;
-    let dir = if first.is_dir() {
-        first.as_path()
-    } else {
-        first.parent()?
-    };
-    match git2::Repository::discover(dir) {
+    let dir = worktree::base_dir(first, first.is_dir());
+    match git2::Repository::discover(&dir) {
         Ok(repo) => repo.workdir().map(Path::to_path_buf),
-        Err(_) => Some(dir.to_path_buf()),
+        Err(_) => Some(dir),
     }
 }
 
@@ -432,8 +428,7 @@ fn scan_prefixes(paths: &[PathBuf], config_root: Option<&Path>) -> HashMap<Optio
                 .components()
                 .map(|c| format!("{}/", c.as_os_str().to_string_lossy()))
                 .collect();
-            let root = (paths.len() > 1).then(|| path.to_string_lossy().into_owned());
-            Some((root, prefix))
+            Some((worktree::root_label(paths, path), prefix))
         })
         .collect()
 }

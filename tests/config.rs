@@ -61,6 +61,8 @@ fn allowed_path_globs_mean_the_same_whichever_directory_is_scanned() {
     assert_eq!(reported("svc", &[]), ["docs/real.py"]);
     assert_eq!(reported(".", &["docs"]), Vec::<String>::new());
     assert_eq!(reported(".", &["docs/example.md"]), Vec::<String>::new());
+    // A bare file name in a subdirectory still finds the repository's file.
+    assert_eq!(reported("docs", &["example.md"]), Vec::<String>::new());
     // Several roots: paths are relative to each (here svc/docs).
     assert_eq!(reported("svc", &["docs", "../docs"]), ["real.py"]);
 }
