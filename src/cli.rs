@@ -313,7 +313,6 @@ fn run(cli: Cli) -> Result<Outcome> {
             if range.is_some() && dirs.len() > 1 {
                 anyhow::bail!("--range: applies to one repository, not {}", dirs.len());
             }
-            let several = dirs.len() > 1;
             let mut findings = Vec::new();
             let mut shallow = false;
             for dir in &dirs {
@@ -333,9 +332,8 @@ fn run(cli: Cli) -> Result<Outcome> {
                 })?;
                 shallow |= scanned.shallow;
                 let mut found = filters.apply(scanned.findings);
-                if several {
-                    let shown = dir.to_string_lossy().into_owned();
-                    found.iter_mut().for_each(|f| f.root = Some(shown.clone()));
+                if let Some(label) = sources::root_label(&dirs, dir) {
+                    found.iter_mut().for_each(|f| f.root = Some(label.clone()));
                 }
                 findings.append(&mut found);
             }
@@ -428,7 +426,7 @@ fn scan_prefixes(paths: &[PathBuf], config_root: Option<&Path>) -> HashMap<Optio
                 .components()
                 .map(|c| format!("{}/", c.as_os_str().to_string_lossy()))
                 .collect();
-            Some((worktree::root_label(paths, path), prefix))
+            Some((sources::root_label(paths, path), prefix))
         })
         .collect()
 }

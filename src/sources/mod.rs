@@ -12,6 +12,7 @@ pub mod staged;
 pub mod worktree;
 
 use std::io::{self, Read};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::finding::{Finding, Source};
@@ -46,6 +47,13 @@ impl Stats {
     ) -> Option<ignore::DirEntry> {
         entry.map_err(|err| self.unreadable("walking", err)).ok()
     }
+}
+
+/// The `root` a finding under `root` carries (a scanned path or a
+/// repository): the root as the user gave it, and only when several were
+/// scanned, so that paths stay unambiguous.
+pub fn root_label(roots: &[PathBuf], root: &Path) -> Option<String> {
+    (roots.len() > 1).then(|| root.to_string_lossy().into_owned())
 }
 
 /// Reads at most this much of a file at a time, so memory stays bounded
@@ -178,7 +186,7 @@ pub fn is_dotenv_path(path: &str) -> bool {
 /// or `GIT_DIR`), the way git would: honouring `GIT_INDEX_FILE`, which git
 /// sets for the hooks of `git commit -a` and `git commit <path>` because the
 /// index being committed is then a temporary one.
-pub fn open_repo(dir: Option<&std::path::Path>) -> anyhow::Result<git2::Repository> {
+pub fn open_repo(dir: Option<&Path>) -> anyhow::Result<git2::Repository> {
     let opened = match dir {
         Some(dir) => git2::Repository::open_ext(
             dir,
@@ -187,7 +195,7 @@ pub fn open_repo(dir: Option<&std::path::Path>) -> anyhow::Result<git2::Reposito
         ),
         None => git2::Repository::open_from_env(),
     };
-    let dir = dir.unwrap_or(std::path::Path::new("."));
+    let dir = dir.unwrap_or(Path::new("."));
     opened.map_err(|err| {
         anyhow::anyhow!(
             "{}: not a git repository ({})",
@@ -199,7 +207,7 @@ pub fn open_repo(dir: Option<&std::path::Path>) -> anyhow::Result<git2::Reposito
 
 /// Where a repository's `.antleak.toml` lives: its work tree, or the git
 /// directory of a bare repository.
-pub fn repo_root(repo: &git2::Repository) -> Option<std::path::PathBuf> {
+pub fn repo_root(repo: &git2::Repository) -> Option<PathBuf> {
     Some(repo.workdir().unwrap_or(repo.path()).to_path_buf())
 }
 

@@ -39,18 +39,12 @@ pub fn scan(roots: &[PathBuf], options: &Options, stats: &Stats) -> Result<Vec<F
             bail!("{}: not a file or directory", root.display());
         }
         let mut found = scan_root(root, metadata.is_dir(), options, stats)?;
-        if let Some(label) = root_label(roots, root) {
+        if let Some(label) = super::root_label(roots, root) {
             found.iter_mut().for_each(|f| f.root = Some(label.clone()));
         }
         findings.append(&mut found);
     }
     Ok(findings)
-}
-
-/// The `root` a finding under `root` carries: the root as the user gave it,
-/// and only when several were scanned, so that paths stay unambiguous.
-pub fn root_label(roots: &[PathBuf], root: &Path) -> Option<String> {
-    (roots.len() > 1).then(|| root.to_string_lossy().into_owned())
 }
 
 /// The directory a root's findings are relative to: the root itself, or for
