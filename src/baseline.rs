@@ -44,7 +44,7 @@ impl Baseline {
     /// empty.
     pub fn load(path: &Path, files: &Files) -> Result<Baseline> {
         let Some(text) = files
-            .read(path, true)
+            .read_bounded(path, true, crate::config::MAX_BASELINE_FILE)
             .with_context(|| format!("{}: cannot read baseline", path.display()))?
         else {
             return Ok(Baseline::default());

@@ -29,7 +29,8 @@ use crate::{anthropic, hook, messages, remediation};
     version,
     about = "Find Anthropic credentials and committed .env files in working trees, staged \
              changes and git history, and get the recovery checklist for each.",
-    after_help = "Exit codes: 0 nothing found, 1 findings, 2 the scan could not be done."
+    after_help = "Exit codes: 0 everything asked for was scanned and nothing found, 1 findings, \
+                  2 the scan could not be done, or was incomplete and found nothing."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -125,6 +126,10 @@ enum Command {
         /// Only the blobs introduced by the commits in A..B (a push or pull request).
         #[arg(long, value_name = "A..B")]
         range: Option<String>,
+        /// Accept the history of a shallow clone (or one cut by grafts) as far
+        /// as it goes; first-exposure dates are then lower bounds.
+        #[arg(long)]
+        allow_shallow: bool,
         #[command(flatten)]
         verify: VerifyArgs,
     },
@@ -166,6 +171,8 @@ enum HookAction {
 pub enum Outcome {
     Clean,
     Findings,
+    /// Nothing found, but something asked for could not be scanned.
+    Incomplete,
 }
 
 impl From<Outcome> for ExitCode {
@@ -173,6 +180,7 @@ impl From<Outcome> for ExitCode {
         match outcome {
             Outcome::Clean => ExitCode::SUCCESS,
             Outcome::Findings => ExitCode::from(1),
+            Outcome::Incomplete => ExitCode::from(EXIT_ERROR),
         }
     }
 }
@@ -185,6 +193,10 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => return usage_error(err),
     };
+    if cli.global.output.is_none() && !report::stdout_is_open() {
+        messages::print_error("stdout is closed: the report has nowhere to go (use --output FILE)");
+        return ExitCode::from(EXIT_ERROR);
+    }
     match run(cli) {
         Ok(outcome) => outcome.into(),
         // Completions or the man page piped into a pager that quit early.
@@ -231,6 +243,7 @@ fn run(cli: Cli) -> Result<Outcome> {
     let started = Instant::now();
     let global = cli.global;
     messages::set_quiet(global.quiet);
+    sources::trust_repositories();
     colored::control::set_override(use_color(global.color, global.output.as_deref()));
     let threads = match global.threads {
         Some(0) => anyhow::bail!("--threads: must be at least 1"),
@@ -288,18 +301,19 @@ fn run(cli: Cli) -> Result<Outcome> {
             let found = with_progress(&stats, !global.quiet, || {
                 worktree::scan(&paths, &options, &stats)
             })?;
-            ("scan", filters.apply(found), None)
+            ("scan", filters.apply_counted(found, &stats), None)
         }
         Command::Staged { repo } => {
             let repo = sources::open_repo(repo.as_deref())?;
             let filters = global.filters(sources::repo_root(&repo).as_deref(), &Files::Disk)?;
             let found = staged::scan(&repo, &stats)?;
-            ("staged", filters.apply(found), None)
+            ("staged", filters.apply_counted(found, &stats), None)
         }
         Command::History {
             repo,
             repos_under,
             range,
+            allow_shallow,
             verify: verify_args,
         } => {
             verify = verify_args.options()?;
@@ -307,16 +321,20 @@ fn run(cli: Cli) -> Result<Outcome> {
             if let Some(folder) = &repos_under {
                 dirs.extend(sources::repos::find_under(folder, &stats)?);
             }
-            if dirs.is_empty() && repos_under.is_none() {
-                dirs.push(PathBuf::from("."));
-            }
             if range.is_some() && dirs.len() > 1 {
                 anyhow::bail!("--range: applies to one repository, not {}", dirs.len());
             }
+            // No --repo: the repository git would use (GIT_DIR, else the
+            // one holding the current directory).
+            let targets: Vec<Option<&Path>> = if dirs.is_empty() {
+                vec![None]
+            } else {
+                dirs.iter().map(|d| Some(d.as_path())).collect()
+            };
             let mut findings = Vec::new();
             let mut shallow = false;
-            for dir in &dirs {
-                let repo = sources::open_repo(Some(dir))?;
+            for dir in targets {
+                let repo = sources::open_repo(dir)?;
                 let files = match &range {
                     Some(range) => Files::as_of_range_base(&repo, range)?,
                     None => Files::Disk,
@@ -326,13 +344,14 @@ fn run(cli: Cli) -> Result<Outcome> {
                 let options = history::Options {
                     threads,
                     range: range.clone(),
+                    allow_shallow,
                 };
                 let scanned = with_progress(&stats, !global.quiet, || {
                     history::scan(&repo, &options, &stats)
                 })?;
                 shallow |= scanned.shallow;
-                let mut found = filters.apply(scanned.findings);
-                if let Some(label) = sources::root_label(&dirs, dir) {
+                let mut found = filters.apply_counted(scanned.findings, &stats);
+                if let Some(label) = dir.and_then(|dir| sources::root_label(&dirs, dir)) {
                     found.iter_mut().for_each(|f| f.root = Some(label.clone()));
                 }
                 findings.append(&mut found);
@@ -349,6 +368,12 @@ fn run(cli: Cli) -> Result<Outcome> {
         unreadable: stats.unreadable.load(Ordering::Relaxed),
         elapsed_ms: started.elapsed().as_millis() as u64,
         shallow,
+        complete: stats.coverage.unscanned().is_empty(),
+        unscanned: stats.coverage.unscanned(),
+        fixes: stats.coverage.fixes(),
+        vanished: stats.vanished.load(Ordering::Relaxed),
+        suppressed_allow: stats.suppressed_allow.load(Ordering::Relaxed),
+        suppressed_baseline: stats.suppressed_baseline.load(Ordering::Relaxed),
     };
     let mut plan = remediation::plan(&findings);
     if let Some(options) = &verify {
@@ -374,6 +399,16 @@ fn run(cli: Cli) -> Result<Outcome> {
     }
     if let Some(path) = &global.write_baseline {
         report::write_baseline(&report, path)?;
+    }
+    let summary = &report.summary;
+    if !summary.complete {
+        // On stderr whatever the format, for scripts and CI logs.
+        let line = crate::coverage::closing_line(&summary.unscanned, &summary.fixes);
+        if report.findings.is_empty() {
+            messages::print_error(&line);
+            return Ok(Outcome::Incomplete);
+        }
+        crate::warn!("{line}");
     }
     Ok(if report.findings.is_empty() {
         Outcome::Clean
@@ -401,9 +436,9 @@ fn use_color(choice: ColorChoice, output: Option<&Path>) -> bool {
 fn scan_config_root(paths: &[PathBuf]) -> Option<PathBuf> {
     let first = paths.first()?;
     let dir = worktree::base_dir(first, first.is_dir());
-    match git2::Repository::discover(&dir) {
-        Ok(repo) => repo.workdir().map(Path::to_path_buf),
-        Err(_) => Some(dir),
+    match sources::discover(&dir) {
+        Ok(Some(repo)) => repo.workdir().map(Path::to_path_buf),
+        _ => Some(dir),
     }
 }
 

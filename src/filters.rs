@@ -11,6 +11,7 @@ use anyhow::Result;
 use crate::baseline::Baseline;
 use crate::config::{Allow, Files};
 use crate::finding::Finding;
+use crate::sources::Stats;
 
 pub struct Filters {
     allow: Allow,
@@ -49,13 +50,28 @@ impl Filters {
     }
 
     /// Drops allowed and baselined findings and sorts the rest.
-    pub fn apply(&self, mut findings: Vec<Finding>) -> Vec<Finding> {
+    pub fn apply(&self, findings: Vec<Finding>) -> Vec<Finding> {
+        self.apply_counted(findings, &Stats::default())
+    }
+
+    /// As [`apply`](Self::apply), counting in `stats` what each dropped
+    /// (allow rules first: a finding both allow and baseline drop counts
+    /// as allowed).
+    pub fn apply_counted(&self, mut findings: Vec<Finding>, stats: &Stats) -> Vec<Finding> {
         findings.retain(|f| {
             let path = match self.prefixes.get(&f.root) {
                 Some(prefix) => format!("{prefix}{}", f.path),
                 None => f.path.clone(),
             };
-            !self.allow.allows(f, &path) && !self.baseline.as_ref().is_some_and(|b| b.contains(f))
+            if self.allow.allows(f, &path) {
+                Stats::add(&stats.suppressed_allow, 1);
+                false
+            } else if self.baseline.as_ref().is_some_and(|b| b.contains(f)) {
+                Stats::add(&stats.suppressed_baseline, 1);
+                false
+            } else {
+                true
+            }
         });
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         findings

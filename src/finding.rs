@@ -166,6 +166,17 @@ pub struct Summary {
     /// History only: the repository is a shallow clone, so older commits were
     /// not there to scan.
     pub shallow: Option<bool>,
+    /// Everything asked for was scanned (`unscanned` is empty).
+    pub complete: bool,
+    /// What could not be scanned, by kind and cause.
+    pub unscanned: Vec<crate::coverage::Unscanned>,
+    /// How to scan what was missed, as the sources suggested.
+    pub fixes: Vec<String>,
+    /// Files that disappeared while the scan ran.
+    pub vanished: u64,
+    /// Findings dropped by allow rules and by the baseline.
+    pub suppressed_allow: u64,
+    pub suppressed_baseline: u64,
 }
 
 /// Everything a report writer needs.

@@ -29,6 +29,7 @@ pub mod anthropic;
 pub mod baseline;
 pub mod cli;
 pub mod config;
+pub mod coverage;
 pub mod filters;
 pub mod finding;
 pub mod hook;

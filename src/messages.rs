@@ -64,6 +64,16 @@ pub fn escape_control(text: &str) -> String {
     out
 }
 
+/// `text` quoted for a POSIX shell, so that a suggested command can be
+/// pasted whatever the path holds (`$(…)`, quotes, spaces). A path with a
+/// NUL byte cannot be passed to a command at all; it is shown escaped.
+pub fn shell_quote(text: &str) -> String {
+    match shlex::try_quote(text) {
+        Ok(quoted) => quoted.into_owned(),
+        Err(_) => escape_control(text),
+    }
+}
+
 #[macro_export]
 macro_rules! warn {
     ($($arg:tt)*) => {

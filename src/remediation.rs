@@ -22,6 +22,10 @@ pub struct Remediation {
     pub steps: Vec<String>,
     /// Set by `--verify` (see `anthropic::verify`).
     pub verification: Option<crate::anthropic::verify::Verification>,
+    /// `scan` only: every place it was found is a file git neither tracks
+    /// nor ignores. It has not left the machine through git: it is at risk
+    /// (one `git add` away), not leaked.
+    pub at_risk: bool,
 }
 
 /// The clean-up for one `.env`-style file that git tracks or could track.
@@ -103,7 +107,26 @@ fn credential_plan(fingerprint: String, found: &[&Finding]) -> Remediation {
     // also sees keys that HEAD already holds, when their file is edited.
     let staged = found.iter().all(|f| f.source == Source::Staged);
     let only_staged = staged && found.iter().all(|f| f.still_in_head != Some(true));
+    let at_risk = found
+        .iter()
+        .all(|f| f.source == Source::Worktree && f.still_in_head == Some(false));
     let mut steps = Vec::new();
+    if at_risk {
+        let mut paths: Vec<&str> = found.iter().map(|f| f.path.as_str()).collect();
+        paths.dedup();
+        let quoted: Vec<String> = paths.iter().map(|p| crate::messages::shell_quote(p)).collect();
+        steps.push(format!(
+            "{secret} is in {} that git does not track: it has not left this machine through \
+             git, but one `git add` would commit it. Keep it out: `printf '%s\\n' {} >> \
+             .gitignore`, or move the key to a .env that .gitignore lists.",
+            if paths.len() == 1 { "a file" } else { "files" },
+            quoted.join(" ")
+        ));
+        steps.push(format!(
+            "Read {var} from the environment instead of keeping the key next to the code.",
+            var = env_var(first.rule)
+        ));
+    }
     if staged && !only_staged {
         steps.push(format!(
             "{secret} is already committed (HEAD holds it), so it has leaked to everyone who \
@@ -127,7 +150,7 @@ fn credential_plan(fingerprint: String, found: &[&Finding]) -> Remediation {
         source => source,
     };
     let runbook = runbook(first.rule, &secret, first_leaked.as_deref(), source);
-    if only_staged {
+    if only_staged || at_risk {
         // The runbook applies only if the key got out some other way.
         steps.extend(
             runbook
@@ -144,6 +167,7 @@ fn credential_plan(fingerprint: String, found: &[&Finding]) -> Remediation {
         first_leaked,
         steps,
         verification: None,
+        at_risk,
     }
 }
 
@@ -256,14 +280,17 @@ fn dotenv_steps(
     holds_credential: bool,
     tracked: bool,
 ) -> Vec<String> {
+    let path = &crate::messages::shell_quote(path);
     match (rule, source) {
         (RuleId::DotenvUnignored, _) => vec![format!(
-            "Add {path} to .gitignore before it is committed: `echo '{path}' >> .gitignore`."
+            "Add {path} to .gitignore before it is committed: `printf '%s\\n' {path} >> \
+             .gitignore`."
         )],
         (_, Source::Staged) if !tracked => vec![
             format!("Unstage it, keeping the file on disk: `git rm --cached {path}`."),
             format!(
-                "Add it to .gitignore so it cannot be staged again: `echo '{path}' >> .gitignore`."
+                "Add it to .gitignore so it cannot be staged again: `printf '%s\\n' {path} >> \
+                 .gitignore`."
             ),
             "Commit a template instead (.env.example) with the variable names and no values."
                 .to_string(),
@@ -275,7 +302,7 @@ fn dotenv_steps(
                         "Stop tracking it, keeping the file on disk: `git rm --cached {path}` \
                          and commit."
                     ),
-                    format!("Add it to .gitignore: `echo '{path}' >> .gitignore`."),
+                    format!("Add it to .gitignore: `printf '%s\\n' {path} >> .gitignore`."),
                 ]
             } else {
                 vec![format!(

@@ -15,3 +15,4 @@ mod robustness;
 mod sarif;
 mod scan;
 mod staged;
+mod trust;

@@ -104,6 +104,8 @@ fn from_history(repo: Option<&Path>, context: &Context) -> Result<Vec<LeakedKey>
     let options = history::Options {
         threads: context.threads,
         range: None,
+        // Revoking what a shallow clone shows is still worth doing.
+        allow_shallow: true,
     };
     let findings = filters.apply(history::scan(&repo, &options, &Stats::default())?.findings);
     Ok(crate::remediation::plan(&findings)

@@ -17,7 +17,17 @@ use crate::rules::{RuleId, Severity};
 pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
     let plan = &report.remediation;
     if report.findings.is_empty() {
-        if !style.quiet {
+        if !report.summary.complete {
+            // Never ✓ about what was not looked at.
+            writeln!(
+                out,
+                "{} no Anthropic credential and no exposed .env file found in what could be \
+                 read, but the scan is incomplete.",
+                "✗".red().bold()
+            )?;
+            writeln!(out, "{}", summary_line(report))?;
+            writeln!(out, "{}", closing(report))?;
+        } else if !style.quiet {
             writeln!(
                 out,
                 "{} no Anthropic credential and no exposed .env file found.",
@@ -71,11 +81,19 @@ pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<(
             writeln!(out, "    {}", location(f))?;
         }
         if let Some(date) = &entry.first_leaked {
-            writeln!(
-                out,
-                "  exposed since {} (first commit that held it)",
-                date.bold()
-            )?;
+            if report.summary.shallow == Some(true) {
+                writeln!(
+                    out,
+                    "  exposed since at least {} (first commit this shallow clone holds with it)",
+                    date.bold()
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "  exposed since {} (first commit that held it)",
+                    date.bold()
+                )?;
+            }
         }
         write_steps(out, &entry.steps)?;
     }
@@ -113,7 +131,20 @@ pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<(
         write_staged_footer(out, already_committed(&all))?;
     }
     writeln!(out)?;
-    writeln!(out, "{}", summary_line(report))
+    writeln!(out, "{}", summary_line(report))?;
+    if !report.summary.complete {
+        writeln!(out, "{}", closing(report))?;
+    }
+    Ok(())
+}
+
+/// What an incomplete scan did not look at, and how to fix it.
+fn closing(report: &Report) -> String {
+    let s = &report.summary;
+    escape_control(&crate::coverage::closing_line(&s.unscanned, &s.fixes))
+        .red()
+        .bold()
+        .to_string()
 }
 
 /// Whether HEAD holds any of these already (`staged` only): then the leak
@@ -154,6 +185,14 @@ fn headline(report: &Report) -> String {
     let keys = plan.credentials.len();
     let files = plan.dotenv_files.len();
     let mut parts = Vec::new();
+    let at_risk = plan.credentials.iter().filter(|c| c.at_risk).count();
+    let keys = keys - at_risk;
+    if at_risk > 0 {
+        parts.push(format!(
+            "{at_risk} credential{} at risk (in files git does not track yet)",
+            plural(at_risk)
+        ));
+    }
     if keys > 0 {
         let live = plan
             .credentials
@@ -193,8 +232,10 @@ fn dotenv_description(report: &Report, rule: RuleId, found: &[&Finding]) -> &'st
 
 fn write_steps(out: &mut dyn Write, steps: &[String]) -> io::Result<()> {
     writeln!(out, "  {}", "what to do now:".bold())?;
+    // Steps quote file names from the scanned tree: escaped like every
+    // other line, so a name cannot forge a step.
     for (i, step) in steps.iter().enumerate() {
-        writeln!(out, "    {}. {step}", i + 1)?;
+        writeln!(out, "    {}. {}", i + 1, escape_control(step))?;
     }
     Ok(())
 }
@@ -265,6 +306,16 @@ fn summary_line(report: &Report) -> String {
     }
     if s.shallow == Some(true) {
         line.push_str(" · shallow clone: older history was not scanned");
+    }
+    let suppressed = s.suppressed_allow + s.suppressed_baseline;
+    if suppressed > 0 {
+        line.push_str(&format!(
+            " · {} allowed by .antleak.toml, {} in the baseline",
+            s.suppressed_allow, s.suppressed_baseline
+        ));
+    }
+    if s.vanished > 0 {
+        line.push_str(&format!(" · {} vanished while scanning", s.vanished));
     }
     line.dimmed().to_string()
 }

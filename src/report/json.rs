@@ -71,6 +71,14 @@ struct JsonRemediation<'a> {
     /// from run to run.
     #[serde(skip_serializing_if = "Option::is_none")]
     verification: Option<&'a crate::anthropic::verify::Verification>,
+    /// History of a shallow clone (or grafts) scanned with
+    /// `--allow-shallow`: the key may have been committed before
+    /// `first_leaked`, in commits the clone does not hold.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    first_leaked_is_lower_bound: bool,
+    /// `scan`: found only in files git neither tracks nor ignores.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    at_risk: bool,
 }
 
 #[derive(Serialize)]
@@ -90,6 +98,16 @@ struct JsonSummary {
     elapsed_ms: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     shallow: Option<bool>,
+    complete: bool,
+    unscanned: Vec<crate::coverage::Unscanned>,
+    vanished: u64,
+    suppressed: Suppressed,
+}
+
+#[derive(Serialize)]
+struct Suppressed {
+    allow: u64,
+    baseline: u64,
 }
 
 pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
@@ -104,6 +122,7 @@ pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<(
 pub fn write_baseline(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let summary = Summary {
         findings: report.summary.findings,
+        complete: true,
         ..Summary::default()
     };
     serde_json::to_writer_pretty(&mut *out, &wire(report, false, &summary, false))?;
@@ -148,6 +167,8 @@ fn wire<'a>(
                 first_leaked: r.first_leaked.as_deref(),
                 steps: &r.steps,
                 verification: r.verification.as_ref().filter(|_| verified),
+                first_leaked_is_lower_bound: r.first_leaked.is_some() && summary.shallow == Some(true),
+                at_risk: r.at_risk,
             })
             .collect(),
         dotenv_remediation: report
@@ -168,6 +189,13 @@ fn wire<'a>(
             unreadable: summary.unreadable,
             elapsed_ms: summary.elapsed_ms,
             shallow: summary.shallow,
+            complete: summary.complete,
+            unscanned: summary.unscanned.clone(),
+            vanished: summary.vanished,
+            suppressed: Suppressed {
+                allow: summary.suppressed_allow,
+                baseline: summary.suppressed_baseline,
+            },
         },
     }
 }

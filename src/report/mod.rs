@@ -40,12 +40,20 @@ pub fn write(report: &Report, style: Style, output: Option<&Path>) -> Result<()>
         None => {
             let stdout = io::stdout();
             let mut out = io::BufWriter::new(stdout.lock());
-            render(report, style, &mut out)?;
-            out.flush()?;
-            Ok(())
+            render(report, style, &mut out)
+                .and_then(|()| out.flush())
+                .context("stdout: cannot write the report")
         }
         Some(path) => write_file(path, |out| render(report, style, out)),
     }
+}
+
+/// Whether file descriptor 1 is open. Rust's stdout silently drops what is
+/// written to a closed one (`antleak scan >&-`), which would turn a report
+/// into nothing and exit as if it had been read.
+pub fn stdout_is_open() -> bool {
+    // SAFETY: F_GETFD only reads the descriptor's flags.
+    unsafe { libc::fcntl(1, libc::F_GETFD) != -1 }
 }
 
 /// Writes a baseline: the JSON report without timings (and, as always,

@@ -14,7 +14,7 @@ use std::io::{self, Write};
 
 use serde_json::json;
 use serde_sarif::sarif::{
-    ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag,
+    ArtifactLocation, Invocation, Location, Notification, Message, MultiformatMessageString, PhysicalLocation, PropertyBag,
     Region, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Tool,
     ToolComponent,
 };
@@ -45,8 +45,24 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         .iter()
         .map(|f| result(f, &report.remediation))
         .collect();
+    // An incomplete scan is not a successful execution, whatever it found:
+    // code scanning must not read "no alerts" as "no leaks".
+    let summary = &report.summary;
+    let mut invocation = Invocation::builder()
+        .execution_successful(summary.complete)
+        .build();
+    if !summary.complete {
+        let text = crate::coverage::closing_line(&summary.unscanned, &summary.fixes);
+        invocation.tool_execution_notifications = Some(vec![
+            Notification::builder()
+                .message(Message::builder().text(text).build())
+                .level(json!("error"))
+                .build(),
+        ]);
+    }
     let run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
+        .invocations(vec![invocation])
         .results(results)
         .build();
     let sarif = Sarif::builder()

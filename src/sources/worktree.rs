@@ -11,9 +11,14 @@
 //! the walk, every tracked file the walker did not yield is scanned too. And a
 //! yielded `.env` file is `dotenv-committed` when git tracks it, or
 //! `dotenv-unignored` when git would let someone `git add` it.
+//!
+//! A directory whose `.gitignore` or `.ignore` is beyond [`MAX_IGNORE_FILE`]
+//! is walked without ignore rules, with a warning: the `ignore` crate turns
+//! every line into a regular expression, and a hostile 6 MB `.gitignore`
+//! took gigabytes and seconds. Skipping it errs toward scanning more.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result, bail};
@@ -38,6 +43,7 @@ pub fn scan(roots: &[PathBuf], options: &Options, stats: &Stats) -> Result<Vec<F
         if !metadata.is_dir() && !metadata.is_file() {
             bail!("{}: not a file or directory", root.display());
         }
+        refuse_git_dir(root)?;
         let mut found = scan_root(root, metadata.is_dir(), options, stats)?;
         if let Some(label) = super::root_label(roots, root) {
             found.iter_mut().for_each(|f| f.root = Some(label.clone()));
@@ -60,46 +66,115 @@ pub fn base_dir(root: &Path, is_dir: bool) -> PathBuf {
     }
 }
 
+/// A git directory holds compressed objects, in which `scan` can see
+/// nothing: scanning it would say "clean" about what it could not read.
+fn refuse_git_dir(root: &Path) -> Result<()> {
+    let Ok(full) = root.canonicalize() else {
+        return Ok(());
+    };
+    let is_git_dir = |dir: &Path| {
+        dir.file_name().is_some_and(|n| n == ".git")
+            || (dir.join("HEAD").is_file() && dir.join("objects").is_dir() && dir.join("refs").is_dir())
+    };
+    let Some(git_dir) = full.ancestors().find(|dir| is_git_dir(dir)) else {
+        return Ok(());
+    };
+    let repo = match git_dir.file_name() {
+        Some(name) if name == ".git" => git_dir.parent().unwrap_or(git_dir),
+        _ => git_dir,
+    };
+    bail!(
+        "{}: inside a git directory, whose objects are compressed: `scan` would find nothing \
+         there; `antleak history --repo {}` reads them",
+        root.display(),
+        crate::messages::shell_quote(&repo.display().to_string())
+    )
+}
+
+/// An ignore file beyond this size is not read (see the module doc).
+pub const MAX_IGNORE_FILE: u64 = 1 << 20;
+
+/// The ignore files of `dir` too big to read, warned about once each.
+fn oversized_ignore_files(dir: &Path) -> Vec<PathBuf> {
+    [".gitignore", ".ignore"]
+        .iter()
+        .map(|name| dir.join(name))
+        .filter(|path| std::fs::metadata(path).is_ok_and(|m| m.len() > MAX_IGNORE_FILE))
+        .inspect(|path| {
+            crate::warn!(
+                "{}: larger than {} MiB, not read: the files it would ignore are scanned",
+                path.display(),
+                MAX_IGNORE_FILE >> 20
+            )
+        })
+        .collect()
+}
+
 fn scan_root(root: &Path, is_dir: bool, options: &Options, stats: &Stats) -> Result<Vec<Finding>> {
     let base = base_dir(root, is_dir);
     let repo = GitContext::open(&base)?;
     let found = Mutex::new(Vec::new());
-    let walker = walker(root, options);
-    walker.run(|| {
-        let mut buf = Vec::new();
-        let found = &found;
-        let repo = &repo;
-        let base = &base;
-        Box::new(move |entry| {
-            let Some(entry) = stats.walked(entry) else {
-                return WalkState::Continue;
-            };
-            // Regular files only: no directories, symlinks, FIFOs, sockets
-            // or devices.
-            if !entry.file_type().is_some_and(|t| t.is_file()) {
-                return WalkState::Continue;
+    let visit = |entry: ignore::DirEntry, buf: &mut Vec<u8>| {
+        // Regular files only: no directories, symlinks, FIFOs, sockets
+        // or devices.
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            return;
+        }
+        let rel = relative(&base, entry.path());
+        let tracked = repo.as_ref().is_some_and(|r| r.mark_seen(&rel));
+        let dotenv_rule = if is_dotenv_path(&rel) {
+            match &repo {
+                Some(_) if tracked => Some(RuleId::DotenvCommitted),
+                Some(r) if !r.is_ignored(&rel) => Some(RuleId::DotenvUnignored),
+                _ => None,
             }
-            let rel = relative(base, entry.path());
-            let tracked = repo.as_ref().is_some_and(|r| r.mark_seen(&rel));
-            let dotenv_rule = if is_dotenv_path(&rel) {
-                match repo {
-                    Some(_) if tracked => Some(RuleId::DotenvCommitted),
-                    Some(r) if !r.is_ignored(&rel) => Some(RuleId::DotenvUnignored),
-                    _ => None,
+        } else {
+            None
+        };
+        let mut result = scan_file(entry.path(), &rel, dotenv_rule, buf, stats);
+        // In a work tree, whether git has the file: a key in a file it
+        // does not track has not left this machine through git.
+        if repo.is_some() {
+            result.iter_mut().for_each(|f| f.still_in_head = Some(tracked));
+        }
+        if !result.is_empty() {
+            found
+                .lock()
+                .expect("no worker panics while holding the lock")
+                .append(&mut result);
+        }
+    };
+    // The ignore files of the root and of the directories above it, which
+    // the walker reads too.
+    let above_too_big = is_dir
+        && !options.no_ignore
+        && base
+            .canonicalize()
+            .ok()
+            .and_then(|full| {
+                let top = repo.as_ref().map(|r| r.workdir.clone());
+                full.ancestors()
+                    .take_while(|dir| top.as_ref().is_none_or(|t| dir.starts_with(t)))
+                    .find(|dir| !oversized_ignore_files(dir).is_empty())
+                    .map(Path::to_path_buf)
+            })
+            .is_some();
+    let mut pending = vec![(root.to_path_buf(), options.no_ignore || above_too_big)];
+    while let Some((dir, no_ignore)) = pending.pop() {
+        let deferred = Arc::new(Mutex::new(Vec::new()));
+        walker(&dir, options.threads, no_ignore, &deferred).run(|| {
+            let mut buf = Vec::new();
+            let visit = &visit;
+            Box::new(move |entry| {
+                if let Some(entry) = stats.walked(entry) {
+                    visit(entry, &mut buf);
                 }
-            } else {
-                None
-            };
-            let mut result = scan_file(entry.path(), &rel, dotenv_rule, &mut buf, stats);
-            if !result.is_empty() {
-                found
-                    .lock()
-                    .expect("no worker panics while holding the lock")
-                    .append(&mut result);
-            }
-            WalkState::Continue
-        })
-    });
+                WalkState::Continue
+            })
+        });
+        let deferred = std::mem::take(&mut *deferred.lock().expect("walker done"));
+        pending.extend(deferred.into_iter().map(|d| (d, true)));
+    }
     let mut findings = found.into_inner().expect("no worker panicked");
     // A file given as a root was scanned whatever the ignore files say; the
     // other tracked files of its directory were not asked for.
@@ -111,23 +186,50 @@ fn scan_root(root: &Path, is_dir: bool, options: &Options, stats: &Stats) -> Res
             // disk has nothing to read here (`history` sees it).
             if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
                 let rule = is_dotenv_path(&rel).then_some(RuleId::DotenvCommitted);
-                findings.extend(scan_file(&path, &rel, rule, &mut buf, stats));
+                let mut found = scan_file(&path, &rel, rule, &mut buf, stats);
+                found.iter_mut().for_each(|f| f.still_in_head = Some(true));
+                findings.extend(found);
             }
         }
     }
     Ok(findings)
 }
 
-fn walker(root: &Path, options: &Options) -> ignore::WalkParallel {
+/// The walker of one root. With ignore rules on, a directory with an
+/// oversized ignore file is not entered but added to `deferred`, to be
+/// walked without ignore rules.
+fn walker(
+    root: &Path,
+    threads: usize,
+    no_ignore: bool,
+    deferred: &Arc<Mutex<Vec<PathBuf>>>,
+) -> ignore::WalkParallel {
     let mut builder = WalkBuilder::new(root);
+    let deferred = Arc::clone(deferred);
     builder
-        .standard_filters(!options.no_ignore)
+        .standard_filters(!no_ignore)
         .hidden(false)
         .follow_links(false)
-        .threads(options.threads)
-        // Match the name, not the type: in linked worktrees and submodules
-        // `.git` is a file.
-        .filter_entry(|entry| entry.file_name() != ".git");
+        .threads(threads)
+        .filter_entry(move |entry| {
+            // Match the name, not the type: in linked worktrees and
+            // submodules `.git` is a file.
+            if entry.file_name() == ".git" {
+                return false;
+            }
+            if !no_ignore
+                && entry.depth() > 0
+                && entry.file_type().is_some_and(|t| t.is_dir())
+                && !oversized_ignore_files(entry.path()).is_empty()
+            {
+                deferred
+                    .lock()
+                    .expect("no walker thread panics while holding the lock")
+                    .push(entry.path().to_path_buf());
+                return false;
+            }
+            true
+        });
     builder.build_parallel()
 }
 
@@ -146,7 +248,7 @@ fn scan_file(
             findings_for(rel, Source::Worktree, matches, dotenv_rule)
         }
         Err(err) => {
-            stats.unreadable(&path.display().to_string(), err);
+            stats.io("files", &path.display().to_string(), &err);
             // The file cannot be read, but git's view of it still holds.
             findings_for(rel, Source::Worktree, Vec::new(), dotenv_rule)
         }
@@ -168,6 +270,8 @@ fn relative(base: &Path, path: &Path) -> String {
 /// tracked (the index, restricted to that directory) and which are ignored.
 struct GitContext {
     repo: Mutex<git2::Repository>,
+    /// The work tree, canonical.
+    workdir: PathBuf,
     /// Index paths under the scanned directory, relative to it, sorted.
     tracked: Vec<String>,
     seen: Vec<AtomicBool>,
@@ -179,13 +283,8 @@ impl GitContext {
     /// `None` outside a git work tree. A repository that exists but cannot
     /// be read is fatal: its `.env` verdicts would be wrong.
     fn open(dir: &Path) -> Result<Option<GitContext>> {
-        let repo = match git2::Repository::discover(dir) {
-            Ok(repo) => repo,
-            Err(err) if err.code() == git2::ErrorCode::NotFound => return Ok(None),
-            Err(err) => {
-                return Err(err)
-                    .with_context(|| format!("{}: opening git repository", dir.display()));
-            }
+        let Some(repo) = super::discover(dir)? else {
+            return Ok(None);
         };
         let Some(workdir) = repo.workdir() else {
             return Ok(None);
@@ -203,9 +302,7 @@ impl GitContext {
         if !prefix.is_empty() {
             prefix.push('/');
         }
-        let index = repo
-            .index()
-            .with_context(|| format!("{}: reading the git index", workdir.display()))?;
+        let index = super::read_index(&repo)?;
         let mut tracked: Vec<String> = index
             .iter()
             // Gitlinks (submodules) are directories of another repository.
@@ -220,6 +317,7 @@ impl GitContext {
         let seen = tracked.iter().map(|_| AtomicBool::new(false)).collect();
         Ok(Some(GitContext {
             repo: Mutex::new(repo),
+            workdir,
             tracked,
             seen,
             prefix,

@@ -8,16 +8,26 @@ use git2::{ErrorCode, ObjectType, Oid, Repository, Sort};
 
 use crate::sources::Stats;
 
+/// A ref that peels to a blob or a tree rather than a commit: content that
+/// no commit may hold, published all the same.
+pub(super) struct Tagged {
+    pub(super) name: String,
+    pub(super) id: Oid,
+    pub(super) kind: ObjectType,
+}
+
 /// Every commit reachable from a ref, `HEAD`, the stash reflog or the
-/// reflog of a remote-tracking ref, parents before children.
-pub(super) fn all(repo: &Repository, stats: &Stats) -> Result<Vec<Oid>> {
-    let tips = tips(repo, stats)?;
-    Ok(Graph::load(repo, tips, stats).parents_first())
+/// reflog of a remote-tracking ref, parents before children; and the refs
+/// of blobs and trees.
+pub(super) fn all(repo: &Repository, stats: &Stats) -> Result<(Vec<Oid>, Vec<Tagged>)> {
+    let (tips, tagged) = tips(repo, stats)?;
+    Ok((Graph::load(repo, tips, stats).parents_first(), tagged))
 }
 
 /// The commits every history walk starts from.
-fn tips(repo: &Repository, stats: &Stats) -> Result<Vec<Oid>> {
+fn tips(repo: &Repository, stats: &Stats) -> Result<(Vec<Oid>, Vec<Tagged>)> {
     let mut tips = Vec::new();
+    let mut tagged = Vec::new();
     let mut logged = vec!["refs/stash".to_string()];
     let references = repo
         .references()
@@ -26,7 +36,7 @@ fn tips(repo: &Repository, stats: &Stats) -> Result<Vec<Oid>> {
         let reference = match reference {
             Ok(reference) => reference,
             Err(err) => {
-                stats.unreadable("a ref", err.message());
+                stats.not_scanned("refs", &format!("a ref ({})", err.message()), "unreadable", err.message());
                 continue;
             }
         };
@@ -39,23 +49,39 @@ fn tips(repo: &Repository, stats: &Stats) -> Result<Vec<Oid>> {
         // Peels tags (annotated ones too) down to what they point at.
         match reference.peel(ObjectType::Any) {
             Ok(object) if object.kind() == Some(ObjectType::Commit) => tips.push(object.id()),
-            // A tag of a tree or a blob publishes content no commit holds;
-            // it has no commit to report, so it is counted and named.
-            Ok(object) => stats.unreadable(
-                &format!("ref {name}"),
-                format!(
-                    "points at a {}, not a commit: not scanned (`git cat-file -p {name}` shows it)",
-                    object.kind().map_or("object", |kind| kind.str())
+            // A tag of a tree or a blob publishes content no commit holds:
+            // scanned on its own, reported at the ref's name.
+            Ok(object) => match object.kind() {
+                Some(kind @ (ObjectType::Blob | ObjectType::Tree)) => tagged.push(Tagged {
+                    name,
+                    id: object.id(),
+                    kind,
+                }),
+                _ => stats.not_scanned(
+                    "refs",
+                    &format!("ref {name}"),
+                    "points at an object that is not a commit, tree or blob",
+                    "not scanned",
                 ),
+            },
+            Err(err) => stats.not_scanned(
+                "refs",
+                &format!("ref {name}"),
+                match err.code() {
+                    ErrorCode::NotFound => "point at a missing object",
+                    _ => "unreadable",
+                },
+                err.message(),
             ),
-            Err(err) => stats.unreadable(&format!("ref {name}"), err.message()),
         }
     }
     match repo.head().and_then(|head| head.peel_to_commit()) {
         Ok(commit) => tips.push(commit.id()),
         // An empty repository: nothing to walk.
-        Err(err) if matches!(err.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => {}
-        Err(err) => stats.unreadable("HEAD", err.message()),
+        Err(err) if matches!(err.code(), ErrorCode::UnbornBranch) => {}
+        // HEAD naming a branch that does not exist yet is unborn too.
+        Err(err) if err.code() == ErrorCode::NotFound && repo.head_detached() != Ok(true) => {}
+        Err(err) => stats.not_scanned("refs", "HEAD", "unreadable", err.message()),
     }
     // `refs/stash` names the newest stash only; `git stash list` reads the
     // older ones from its reflog. A remote-tracking ref's reflog holds every
@@ -74,18 +100,50 @@ fn tips(repo: &Repository, stats: &Stats) -> Result<Vec<Oid>> {
             );
         }
     }
-    Ok(tips)
+    Ok((tips, tagged))
 }
 
 /// The commits of `A..B`, parents first. A range git cannot resolve is fatal
 /// and the error names it.
 pub(super) fn in_range(repo: &Repository, range: &str) -> Result<Vec<Oid>> {
     let fail = |err: git2::Error| anyhow!("--range {range}: {}", err.message());
+    let Some((from, to)) = split_range(range)? else {
+        anyhow::bail!("--range {range}: expected A..B (the commits of B that A lacks)");
+    };
     let mut walk = repo.revwalk().map_err(fail)?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
         .map_err(fail)?;
     walk.push_range(range).map_err(fail)?;
-    walk.collect::<Result<Vec<_>, _>>().map_err(fail)
+    let commits = walk.collect::<Result<Vec<_>, _>>().map_err(fail)?;
+    if commits.is_empty() {
+        let spec = repo.revparse(range).map_err(fail)?;
+        if let (Some(a), Some(b)) = (spec.from(), spec.to())
+            && a.id() != b.id()
+            && repo.graph_descendant_of(a.id(), b.id()).unwrap_or(false)
+        {
+            anyhow::bail!(
+                "--range {range}: holds no commit, since {to} is an ancestor of {from}; did you \
+                 mean {to}..{from}?"
+            );
+        }
+    }
+    Ok(commits)
+}
+
+/// `A..B` as (A, B); `A...B` (a symmetric difference, which libgit2 cannot
+/// walk) and other shapes are errors that say to use `A..B`.
+pub(crate) fn split_range(range: &str) -> Result<Option<(&str, &str)>> {
+    if let Some((from, to)) = range.split_once("...") {
+        anyhow::bail!(
+            "--range {range}: symmetric ranges (A...B) are not supported; use A..B, the commits \
+             of B that A lacks (e.g. {}..{})",
+            if from.is_empty() { "HEAD" } else { from },
+            if to.is_empty() { "HEAD" } else { to }
+        );
+    }
+    Ok(range
+        .split_once("..")
+        .filter(|(from, to)| !from.is_empty() && !to.is_empty()))
 }
 
 /// The commit graph reachable from the tips. Walked by hand rather than with
@@ -115,7 +173,7 @@ impl Graph {
             let commit = match repo.find_commit(id) {
                 Ok(commit) => commit,
                 Err(err) => {
-                    stats.unreadable(&format!("commit {id}"), err.message());
+                    stats.git_object("commits", &format!("commit {id}"), &err);
                     continue;
                 }
             };

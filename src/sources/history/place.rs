@@ -154,7 +154,7 @@ impl Head {
             TreeWalkResult::Ok
         });
         if let Err(err) = walked {
-            stats.unreadable(&format!("HEAD tree {}", tree.id()), err.message());
+            stats.git_object("trees", &format!("HEAD tree {}", tree.id()), &err);
         }
         if !need_secrets {
             return head;
