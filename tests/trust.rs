@@ -128,7 +128,7 @@ fn a_partial_clone_is_incomplete_and_says_how_to_fetch_what_is_missing() {
     let report = json(&run);
     assert_eq!(report["summary"]["complete"], false);
     assert_eq!(unscanned_whats(&report), vec!["blobs"]);
-    assert_eq!(report["summary"]["unscanned"][0]["count"], 3);
+    assert_eq!(report["summary"]["unscanned"][0]["count"], 2);
     // The command it gives works: afterwards the key is found.
     let pc = sb.root.parent().unwrap().join("pc");
     sb.git_in(
@@ -168,7 +168,7 @@ fn a_ref_to_a_missing_commit_is_exit_2_naming_the_ref() {
     let note = invocation["toolExecutionNotifications"][0]["message"]["text"]
         .as_str()
         .unwrap();
-    assert!(note.contains("refs"), "{note}");
+    assert!(note.contains("1 ref ("), "{note}");
 }
 
 #[test]
@@ -207,7 +207,8 @@ fn a_missing_tree_is_warned_about_and_counted_once() {
     std::fs::remove_file(sb.path(&format!(".git/objects/{}/{}", &tree[..2], &tree[2..]))).unwrap();
     let run = sb.antleak(&["history", "--format", "json"]);
     run.assert_code(2);
-    assert_eq!(run.stderr.matches(tree.as_str()).count(), 1, "{}", run.stderr);
+    let lines = run.stderr.lines().filter(|l| l.contains(tree.as_str()));
+    assert_eq!(lines.count(), 1, "{}", run.stderr);
     let report = json(&run);
     assert_eq!(report["summary"]["unreadable"], 1);
     assert_eq!(report["summary"]["unscanned"][0]["count"], 1);
@@ -235,8 +236,9 @@ fn shallow_clone(sb: &Sandbox) -> (String, String) {
 fn the_full_history_of_a_shallow_clone_is_exit_2_unless_allowed() {
     let sb = Sandbox::new();
     let (old, new) = shallow_clone(&sb);
+    // The clone holds `new`: a finding (exit 1), yet the scan is incomplete.
     let run = sb.antleak(&["history", "--repo", "../shallow", "--format", "json"]);
-    run.assert_code(2).assert_hides(&new);
+    run.assert_code(1).assert_hides(&new);
     assert!(run.stderr.contains("--allow-shallow"), "{}", run.stderr);
     assert!(run.stderr.contains("fetch --unshallow"), "{}", run.stderr);
     assert_eq!(json(&run)["summary"]["complete"], false);
@@ -247,6 +249,7 @@ fn the_full_history_of_a_shallow_clone_is_exit_2_unless_allowed() {
     run.assert_code(1).assert_hides(&old);
     let report = json(&run);
     assert_eq!(report["summary"]["shallow"], true);
+    assert_eq!(report["summary"]["complete"], true);
     assert_eq!(report["remediation"][0]["first_leaked_is_lower_bound"], true);
     let run = sb.antleak(&[
         "history", "--repo", "../shallow", "--allow-shallow", "--color", "never",
@@ -263,6 +266,18 @@ fn the_full_history_of_a_shallow_clone_is_exit_2_unless_allowed() {
     ]);
     run.assert_code(0);
     assert_eq!(json(&run)["summary"]["complete"], true);
+
+    // Once both keys are behind the boundary, nothing is found: exit 2.
+    std::fs::remove_file(sb.path("new.py")).unwrap();
+    sb.commit("clean", "2024-01-04T00:00:00Z");
+    let url = format!("file://{}", sb.root.display());
+    sb.git(&["clone", "-q", "--depth", "1", &url, "../shallow1"]);
+    let run = sb.antleak(&["history", "--repo", "../shallow1", "--color", "never"]);
+    run.assert_code(2);
+    assert!(!run.stdout.contains('✓'), "{}", run.stdout);
+    assert!(run.stderr.contains("shallow"), "{}", run.stderr);
+    sb.antleak(&["history", "--repo", "../shallow1", "--allow-shallow"])
+        .assert_code(0);
 }
 
 #[test]
@@ -558,16 +573,16 @@ fn allow_globs_follow_gitignore_semantics_and_suppressions_are_counted() {
     assert_eq!(report["summary"]["suppressed"]["allow"], 1);
     assert_eq!(report["summary"]["suppressed"]["baseline"], 0);
 
-    for everything in ["**", "{**,x}"] {
-        sb.write(
-            ".antleak.toml",
-            format!("[allow]\npaths = [\"{everything}\"]\n"),
-        );
-        let run = sb.antleak(&["scan", "--color", "never"]);
-        run.assert_code(0);
-        assert!(run.stderr.contains("every path"), "{everything}: {}", run.stderr);
-        assert!(run.stdout.contains("2 allowed"), "{}", run.stdout);
-    }
+    sb.write(".antleak.toml", "[allow]\npaths = [\"**\"]\n");
+    let run = sb.antleak(&["scan", "--color", "never"]);
+    run.assert_code(0);
+    assert!(run.stderr.contains("every path"), "{}", run.stderr);
+    assert!(run.stdout.contains("2 allowed"), "{}", run.stdout);
+    // `*` in braces no longer crosses `/`: it allows no nested file.
+    sb.write(".antleak.toml", "[allow]\npaths = [\"{**,x}\"]\n");
+    let run = sb.antleak(&["scan", "--format", "json"]);
+    run.assert_code(1);
+    assert_eq!(json(&run)["findings"].as_array().unwrap().len(), 2);
 }
 
 // 11. What users read.

@@ -12,6 +12,7 @@ pub mod json;
 pub mod sarif;
 
 use std::fs;
+use std::os::unix::fs::FileTypeExt;
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -48,12 +49,29 @@ pub fn write(report: &Report, style: Style, output: Option<&Path>) -> Result<()>
     }
 }
 
-/// Whether file descriptor 1 is open. Rust's stdout silently drops what is
-/// written to a closed one (`antleak scan >&-`), which would turn a report
-/// into nothing and exit as if it had been read.
+/// Whether stdout was open when antleak started. Rust's runtime reopens a
+/// closed descriptor 1 (`antleak scan >&-`) on `/dev/null` before `main`,
+/// so the report would vanish and the exit code say it had been read. That
+/// descriptor is recognisable: `/dev/null` opened read-write, where a shell's
+/// `>/dev/null` opens it write-only.
 pub fn stdout_is_open() -> bool {
-    // SAFETY: F_GETFD only reads the descriptor's flags.
-    unsafe { libc::fcntl(1, libc::F_GETFD) != -1 }
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: F_GETFL only reads the descriptor's flags.
+    let flags = unsafe { libc::fcntl(1, libc::F_GETFL) };
+    if flags == -1 {
+        return false;
+    }
+    if flags & libc::O_ACCMODE != libc::O_RDWR {
+        return true;
+    }
+    // SAFETY: borrowed for the duration of this call only; 1 is open.
+    let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(1) };
+    let Ok(owned) = fd.try_clone_to_owned() else {
+        return false;
+    };
+    let stdout = fs::File::from(owned).metadata();
+    let null = fs::metadata("/dev/null");
+    !matches!((stdout, null), (Ok(a), Ok(b)) if a.file_type().is_char_device() && a.rdev() == b.rdev())
 }
 
 /// Writes a baseline: the JSON report without timings (and, as always,

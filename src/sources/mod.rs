@@ -261,7 +261,7 @@ pub fn open_repo(dir: Option<&Path>) -> anyhow::Result<git2::Repository> {
         (None, Some(git_dir)) => PathBuf::from(git_dir),
         (None, None) => PathBuf::from("."),
     };
-    opened.map_err(|err| match unsupported_format(&err) {
+    opened.and_then(with_env_work_tree).map_err(|err| match unsupported_format(&err) {
         Some(why) => anyhow::anyhow!("{}: {why}", shown.display()),
         None => anyhow::anyhow!(
             "{}: not a git repository ({})",
@@ -283,7 +283,7 @@ pub fn discover(dir: &Path) -> anyhow::Result<Option<git2::Repository>> {
             std::iter::empty::<&std::ffi::OsStr>(),
         )
     };
-    match opened {
+    match opened.and_then(with_env_work_tree) {
         Ok(repo) => Ok(Some(repo)),
         Err(err) if err.code() == git2::ErrorCode::NotFound => Ok(None),
         Err(err) => Err(match unsupported_format(&err) {
@@ -291,6 +291,18 @@ pub fn discover(dir: &Path) -> anyhow::Result<Option<git2::Repository>> {
             None => anyhow::anyhow!("{}: opening git repository: {}", dir.display(), err.message()),
         }),
     }
+}
+
+/// `GIT_WORK_TREE` gives a bare repository a work tree, as git does (the
+/// "dotfiles" setup: `git --git-dir ~/.dotfiles --work-tree ~`); libgit2
+/// applies it to non-bare repositories only.
+fn with_env_work_tree(repo: git2::Repository) -> Result<git2::Repository, git2::Error> {
+    if repo.is_bare()
+        && let Some(dir) = std::env::var_os("GIT_WORK_TREE").filter(|d| !d.is_empty())
+    {
+        repo.set_workdir(Path::new(&dir), false)?;
+    }
+    Ok(repo)
 }
 
 /// Another handle on `repo` (for worker threads), opened the same way.

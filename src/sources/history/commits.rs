@@ -4,7 +4,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use anyhow::{Context, Result, anyhow};
-use git2::{ErrorCode, ObjectType, Oid, Repository, Sort};
+use git2::{ObjectType, Oid, Repository, Sort};
 
 use crate::sources::Stats;
 
@@ -64,24 +64,34 @@ fn tips(repo: &Repository, stats: &Stats) -> Result<(Vec<Oid>, Vec<Tagged>)> {
                     "not scanned",
                 ),
             },
-            Err(err) => stats.not_scanned(
-                "refs",
-                &format!("ref {name}"),
-                match err.code() {
-                    ErrorCode::NotFound => "point at a missing object",
-                    _ => "unreadable",
-                },
-                err.message(),
-            ),
+            Err(err) => {
+                let target = reference
+                    .target()
+                    .map(|id| format!("{id}: "))
+                    .unwrap_or_default();
+                let missing = reference
+                    .target()
+                    .is_some_and(|id| repo.odb().is_ok_and(|odb| !odb.exists(id)));
+                stats.not_scanned(
+                    "refs",
+                    &format!("ref {name}"),
+                    if missing {
+                        "point at a missing object"
+                    } else {
+                        "point at an unreadable object"
+                    },
+                    format_args!("points at {target}{}", err.message()),
+                )
+            }
         }
     }
-    match repo.head().and_then(|head| head.peel_to_commit()) {
-        Ok(commit) => tips.push(commit.id()),
-        // An empty repository: nothing to walk.
-        Err(err) if matches!(err.code(), ErrorCode::UnbornBranch) => {}
-        // HEAD naming a branch that does not exist yet is unborn too.
-        Err(err) if err.code() == ErrorCode::NotFound && repo.head_detached() != Ok(true) => {}
-        Err(err) => stats.not_scanned("refs", "HEAD", "unreadable", err.message()),
+    // A HEAD on a branch was walked (or recorded) with that branch; only a
+    // detached one is a tip of its own.
+    if repo.head_detached().unwrap_or(false) {
+        match repo.head().and_then(|head| head.peel_to_commit()) {
+            Ok(commit) => tips.push(commit.id()),
+            Err(err) => stats.not_scanned("refs", "HEAD", "point at an unreadable object", err.message()),
+        }
     }
     // `refs/stash` names the newest stash only; `git stash list` reads the
     // older ones from its reflog. A remote-tracking ref's reflog holds every
