@@ -19,9 +19,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::{Context, Result, bail};
 use ignore::{WalkBuilder, WalkState};
 
-use super::{Stats, findings_for, is_dotenv_path, scan_reader};
-use crate::finding::{Finding, Source};
-use crate::rules::RuleId;
+use super::{Stats, findings_for, is_dotenv_path};
+use crate::core::detect;
+use crate::core::finding::{Finding, Provenance};
+use crate::core::rules::RuleId;
 
 pub struct Options {
     pub threads: usize,
@@ -138,17 +139,17 @@ fn scan_file(
     buf: &mut Vec<u8>,
     stats: &Stats,
 ) -> Vec<Finding> {
-    let scanned = std::fs::File::open(path).and_then(|file| scan_reader(file, buf));
+    let scanned = std::fs::File::open(path).and_then(|file| detect::detect_reader(file, buf));
     match scanned {
-        Ok((matches, bytes)) => {
+        Ok(detection) => {
             Stats::add(&stats.files, 1);
-            Stats::add(&stats.bytes, bytes);
-            findings_for(rel, Source::Worktree, matches, dotenv_rule)
+            Stats::add(&stats.bytes, detection.bytes);
+            findings_for(rel, &Provenance::Worktree, detection.matches, dotenv_rule)
         }
         Err(err) => {
             stats.unreadable(&path.display().to_string(), err);
             // The file cannot be read, but git's view of it still holds.
-            findings_for(rel, Source::Worktree, Vec::new(), dotenv_rule)
+            findings_for(rel, &Provenance::Worktree, Vec::new(), dotenv_rule)
         }
     }
 }

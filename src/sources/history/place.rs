@@ -8,9 +8,9 @@ use git2::{Oid, Repository, TreeWalkMode, TreeWalkResult};
 
 use super::introductions::{Introductions, Kind, join};
 use super::workers::{Matches, Workers};
-use crate::finding::{CommitInfo, Finding, Secret, Source};
-use crate::rules::RuleId;
-use crate::scanner::Match;
+use crate::core::finding::{CommitInfo, Finding, Provenance, Secret};
+use crate::core::rules::RuleId;
+use crate::core::scanner::Match;
 use crate::sources::{Stats, findings_for, is_dotenv_path};
 
 /// What is reported at one path: credential matches with the position of
@@ -67,7 +67,7 @@ pub(super) fn place(
     }
     let need_secrets = by_path.values().any(|at| !at.placed.is_empty());
     let head = Head::load(repo, introductions, &matches, need_secrets, workers, stats);
-    let mut commit_info = HashMap::new();
+    let mut commit_info: HashMap<Oid, CommitInfo> = HashMap::new();
     let mut findings = Vec::new();
     for (path, AtPath { mut placed, dotenv }) in by_path {
         placed.sort_by_key(|(m, _)| (m.line, m.column));
@@ -76,17 +76,22 @@ pub(super) fn place(
         let positions: Vec<u32> = placed.iter().map(|(_, p)| *p).chain(dotenv).collect();
         let found = findings_for(
             introductions.paths.item(path),
-            Source::History,
+            &Provenance::Worktree,
             placed.into_iter().map(|(m, _)| m).collect(),
             dotenv.map(|_| RuleId::DotenvCommitted),
         );
         for (mut finding, position) in found.into_iter().zip(positions) {
             let id = commits[position as usize];
-            if let std::collections::hash_map::Entry::Vacant(slot) = commit_info.entry(id) {
-                slot.insert(describe(repo, id)?);
-            }
-            finding.commit = commit_info.get(&id).cloned();
-            finding.still_in_head = Some(head.holds(&finding));
+            let commit = match commit_info.entry(id) {
+                std::collections::hash_map::Entry::Occupied(slot) => slot.get().clone(),
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(describe(repo, id)?).clone()
+                }
+            };
+            finding.provenance = Provenance::History {
+                commit,
+                still_in_head: head.holds(&finding),
+            };
             findings.push(finding);
         }
     }
@@ -106,20 +111,8 @@ fn describe(repo: &Repository, id: Oid) -> Result<CommitInfo> {
             String::from_utf8_lossy(author.name_bytes()),
             String::from_utf8_lossy(author.email_bytes())
         ),
-        date: rfc3339_utc(author.when().seconds()),
+        date: crate::core::time::rfc3339_utc(author.when().seconds()),
     })
-}
-
-/// `2024-03-05T10:11:12Z`; a timestamp outside years 0–9999 (a forged
-/// commit) is shown as raw seconds since the epoch rather than failing.
-fn rfc3339_utc(seconds: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(seconds)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| seconds.to_string())
 }
 
 /// What `HEAD`'s tree still holds: its paths and the credentials in its

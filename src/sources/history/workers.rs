@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use git2::{Oid, Repository};
 use rayon::prelude::*;
 
-use crate::scanner::Match;
+use crate::core::scanner::Match;
 use crate::sources::{Stats, scan_git_blob};
 
 /// A thread pool with one repository handle per worker.
