@@ -24,6 +24,13 @@ pub fn print_warning(message: std::fmt::Arguments<'_>) {
     }
 }
 
+/// Prints `antleak: …`, news of what is being done, on stderr unless `--quiet`.
+pub fn print_note(message: std::fmt::Arguments<'_>) {
+    if !is_quiet() {
+        eprintln!("antleak: {}", sanitize(&message.to_string()));
+    }
+}
+
 /// Prints the one line of a fatal error.
 pub fn print_error(message: &str) {
     eprintln!("antleak: error: {}", sanitize(message));

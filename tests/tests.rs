@@ -3,6 +3,8 @@
 
 mod util;
 
+mod architecture;
+
 mod api;
 mod audit;
 mod cli;

@@ -40,7 +40,7 @@ pub fn scan(
     let started = Instant::now();
     let verify = verify.options()?;
     let stats = Stats::default();
-    let config_root = scan_config_root(paths);
+    let config_root = scan_config_root(paths)?;
     let filters = settings
         .filters(config_root.as_deref(), &Files::Disk)?
         .with_prefixes(scan_prefixes(paths, config_root.as_deref()));
@@ -228,13 +228,22 @@ fn leaked_keys(settings: &Settings, args: &LeakedArgs) -> Result<Vec<LeakedKey>>
 }
 
 /// Where `scan` looks for `.antleak.toml`: the root of the repository that
-/// holds the first path, or that path itself outside a repository.
-fn scan_config_root(paths: &[PathBuf]) -> Option<PathBuf> {
-    let first = paths.first()?;
+/// holds the first path, or that path itself outside a repository. A
+/// repository that exists but cannot be opened is an error: which config
+/// applies would be a guess.
+fn scan_config_root(paths: &[PathBuf]) -> Result<Option<PathBuf>> {
+    let Some(first) = paths.first() else {
+        return Ok(None);
+    };
     let dir = worktree::base_dir(first, first.is_dir());
     match git2::Repository::discover(&dir) {
-        Ok(repo) => repo.workdir().map(Path::to_path_buf),
-        Err(_) => Some(dir),
+        Ok(repo) => Ok(repo.workdir().map(Path::to_path_buf)),
+        Err(err) if err.code() == git2::ErrorCode::NotFound => Ok(Some(dir)),
+        Err(err) => Err(anyhow::anyhow!(
+            "{}: opening git repository: {}",
+            dir.display(),
+            err.message()
+        )),
     }
 }
 

@@ -13,6 +13,7 @@ pub mod redact;
 pub mod remediation;
 pub mod rules;
 pub mod scanner;
+pub mod sync;
 #[doc(hidden)]
 pub mod test_keys;
 pub mod time;

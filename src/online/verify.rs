@@ -11,8 +11,8 @@
 //! stay as the scan left them.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::base_url::BaseUrl;
@@ -20,6 +20,7 @@ use super::client::{Client, Failure, Policy, Response};
 use crate::core::finding::{Finding, Secret};
 use crate::core::remediation::Plan;
 use crate::core::rules::RuleId;
+use crate::core::sync::lock;
 use crate::core::verdict::{Status, Verification};
 
 /// Checks in flight at once: enough to be quick, few enough not to trip
@@ -52,12 +53,12 @@ pub fn run(options: &Options, findings: &[Finding], plan: &mut Plan) {
         .iter()
         .filter(|(_, rule, _)| endpoint(*rule).is_some())
         .count();
-    if sent > 0 && !crate::messages::is_quiet() {
-        eprintln!(
-            "antleak: verifying {sent} key{} against {}",
+    if sent > 0 {
+        crate::messages::print_note(format_args!(
+            "verifying {sent} key{} against {}",
             if sent == 1 { "" } else { "s" },
             options.base
-        );
+        ));
     }
     let client = Client::new(
         options.base.clone(),
@@ -79,14 +80,12 @@ fn check_all(client: &Client, jobs: &[(usize, RuleId, &Secret)]) -> Vec<(usize, 
                 while let Some(&(i, rule, secret)) = jobs.get(next.fetch_add(1, Ordering::Relaxed))
                 {
                     let verdict = check(client, rule, secret);
-                    done.lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push((i, verdict));
+                    lock(&done).push((i, verdict));
                 }
             });
         }
     });
-    done.into_inner().unwrap_or_else(|e| e.into_inner())
+    done.into_inner().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The free, side-effect-free endpoint that tells whether a key of this

@@ -92,31 +92,46 @@ pub fn findings_for(
     let holds_credential = !matches.is_empty();
     let mut findings: Vec<Finding> = matches
         .into_iter()
-        .map(|m| Finding {
-            rule: m.rule,
-            severity: m.rule.base_severity(),
-            provenance: provenance.clone(),
-            path: path.to_string(),
-            root: None,
-            line: Some(m.line),
-            column: Some(m.column),
-            secret: Some(m.secret),
-        })
+        .map(|m| credential_finding(path, provenance.clone(), m))
         .collect();
     if let Some(rule) = dotenv_rule {
-        let severity = if rule == RuleId::DotenvCommitted && holds_credential {
-            Severity::High
-        } else {
-            rule.base_severity()
-        };
-        findings.push(Finding::dotenv_file(
-            rule,
-            severity,
+        findings.push(dotenv_finding(
+            path,
             provenance.clone(),
-            path.to_string(),
+            rule,
+            holds_credential,
         ));
     }
     findings
+}
+
+pub fn credential_finding(path: &str, provenance: Provenance, m: Match) -> Finding {
+    Finding {
+        rule: m.rule,
+        severity: m.rule.base_severity(),
+        provenance,
+        path: path.to_string(),
+        root: None,
+        line: Some(m.line),
+        column: Some(m.column),
+        secret: Some(m.secret),
+    }
+}
+
+/// A `.env`-style file that git tracks (or could): high when it holds a
+/// credential.
+pub fn dotenv_finding(
+    path: &str,
+    provenance: Provenance,
+    rule: RuleId,
+    holds_credential: bool,
+) -> Finding {
+    let severity = if rule == RuleId::DotenvCommitted && holds_credential {
+        Severity::High
+    } else {
+        rule.base_severity()
+    };
+    Finding::dotenv_file(rule, severity, provenance, path.to_string())
 }
 
 /// Whether the last component of a `/`-separated path names a `.env` file

@@ -1,17 +1,18 @@
 //! Each blob's matches placed at every path it appeared at, with the
 //! earliest commit that brought them there, and whether HEAD still holds them.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use anyhow::{Context, Result};
-use git2::{Oid, Repository, TreeWalkMode, TreeWalkResult};
+use git2::{ErrorCode, Oid, Repository, TreeWalkMode, TreeWalkResult};
 
 use super::introductions::{Introductions, Kind, join};
 use super::workers::{Matches, Workers};
 use crate::core::finding::{CommitInfo, Finding, Provenance, Secret};
 use crate::core::rules::RuleId;
 use crate::core::scanner::Match;
-use crate::sources::{Stats, findings_for, is_dotenv_path};
+use crate::sources::{Stats, credential_finding, dotenv_finding, is_dotenv_path};
 
 /// What is reported at one path: credential matches with the position of
 /// the commit that brought each there, and the position of the commit that
@@ -69,30 +70,35 @@ pub(super) fn place(
     let head = Head::load(repo, introductions, &matches, need_secrets, workers, stats);
     let mut commit_info: HashMap<Oid, CommitInfo> = HashMap::new();
     let mut findings = Vec::new();
+    let mut commit_at = |position: u32| -> Result<CommitInfo> {
+        let id = commits[position as usize];
+        Ok(match commit_info.entry(id) {
+            Entry::Occupied(slot) => slot.get().clone(),
+            Entry::Vacant(slot) => slot.insert(describe(repo, id)?).clone(),
+        })
+    };
     for (path, AtPath { mut placed, dotenv }) in by_path {
         placed.sort_by_key(|(m, _)| (m.line, m.column));
-        // findings_for returns one finding per match, in order, then the
-        // `.env` finding: the positions line up the same way.
-        let positions: Vec<u32> = placed.iter().map(|(_, p)| *p).chain(dotenv).collect();
-        let found = findings_for(
-            introductions.paths.item(path),
-            &Provenance::Worktree,
-            placed.into_iter().map(|(m, _)| m).collect(),
-            dotenv.map(|_| RuleId::DotenvCommitted),
-        );
-        for (mut finding, position) in found.into_iter().zip(positions) {
-            let id = commits[position as usize];
-            let commit = match commit_info.entry(id) {
-                std::collections::hash_map::Entry::Occupied(slot) => slot.get().clone(),
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    slot.insert(describe(repo, id)?).clone()
-                }
+        let path = introductions.paths.item(path);
+        let holds_credential = !placed.is_empty();
+        for (m, position) in placed {
+            let provenance = Provenance::History {
+                commit: commit_at(position)?,
+                still_in_head: head.secrets.contains(&m.secret),
             };
-            finding.provenance = Provenance::History {
-                commit,
-                still_in_head: head.holds(&finding),
+            findings.push(credential_finding(path, provenance, m));
+        }
+        if let Some(position) = dotenv {
+            let provenance = Provenance::History {
+                commit: commit_at(position)?,
+                still_in_head: head.paths.contains(&**path),
             };
-            findings.push(finding);
+            findings.push(dotenv_finding(
+                path,
+                provenance,
+                RuleId::DotenvCommitted,
+                holds_credential,
+            ));
         }
     }
     Ok(findings)
@@ -135,7 +141,14 @@ impl Head {
         let mut head = Head::default();
         let tree = match repo.head().and_then(|h| h.peel_to_tree()) {
             Ok(tree) => tree,
-            Err(_) => return head,
+            // No HEAD (an empty branch checked out): nothing is in it.
+            Err(err) if matches!(err.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => {
+                return head;
+            }
+            Err(err) => {
+                stats.unreadable("HEAD", err.message());
+                return head;
+            }
         };
         let mut blobs = Vec::new();
         let walked = tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
@@ -180,12 +193,5 @@ impl Head {
         }
         Stats::add(&stats.unreadable, lookup.unreadable.into_inner());
         head
-    }
-
-    fn holds(&self, finding: &Finding) -> bool {
-        match &finding.secret {
-            Some(secret) => self.secrets.contains(secret),
-            None => self.paths.contains(&finding.path),
-        }
     }
 }
