@@ -4,6 +4,7 @@
 mod util;
 
 mod architecture;
+mod contract;
 
 mod api;
 mod audit;

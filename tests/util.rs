@@ -224,9 +224,20 @@ impl From<Output> for Run {
 }
 
 impl Run {
+    /// The JSON on stdout; a scan report is also held to the contract
+    /// ([`crate::contract::check`]).
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
+        let value: Value = serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr));
+        if ["scan", "staged", "history"].contains(&value["command"].as_str().unwrap_or("")) {
+            crate::contract::check(&value);
+        }
+        value
+    }
+
+    /// The scan report on stdout, typed.
+    pub fn report(&self) -> crate::contract::Report {
+        crate::contract::check(&self.json())
     }
 
     /// Asserts that no 32-character piece of `secret` is anywhere in the output.
