@@ -5,6 +5,7 @@ mod util;
 
 mod architecture;
 mod contract;
+mod output;
 
 mod api;
 mod audit;
