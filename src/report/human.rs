@@ -33,9 +33,11 @@ pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<(
     writeln!(out, "{}", headline(report).bold())?;
     // Grouped once: a file can hold tens of thousands of keys.
     let mut by_fingerprint: HashMap<&str, Vec<&Finding>> = HashMap::new();
+    let mut by_file: HashMap<(&str, RuleId), Vec<&Finding>> = HashMap::new();
     for f in &report.findings {
-        if let Some(fingerprint) = f.fingerprint() {
-            by_fingerprint.entry(fingerprint).or_default().push(f);
+        match f.fingerprint() {
+            Some(fingerprint) => by_fingerprint.entry(fingerprint).or_default().push(f),
+            None => by_file.entry((&f.path, f.rule)).or_default().push(f),
         }
     }
     for entry in &plan.credentials {
@@ -84,11 +86,9 @@ pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<(
         write_steps(out, &entry.steps)?;
     }
     for entry in &plan.dotenv_files {
-        let found: Vec<&Finding> = report
-            .findings
-            .iter()
-            .filter(|f| f.secret.is_none() && f.path == entry.path && f.rule == entry.rule)
-            .collect();
+        let found = by_file
+            .remove(&(entry.path.as_str(), entry.rule))
+            .unwrap_or_default();
         let worst = found
             .iter()
             .map(|f| f.severity)
