@@ -7,16 +7,15 @@
 //! It also holds `[prices."<model>"]` for `antleak audit`'s cost estimate.
 //! Nothing in it decides where antleak sends anything: the file may come
 //! from the repository being scanned, and a hostile one must not be able to
-//! redirect keys (see `anthropic::base_url`).
+//! redirect keys (see `online::base_url`).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
-use crate::finding::Finding;
+use crate::core::filters::Allow;
 
 /// The default config file name, looked up at the repository root.
 pub const CONFIG_FILE: &str = ".antleak.toml";
@@ -79,17 +78,30 @@ struct AllowSection {
     fingerprints: Vec<String>,
 }
 
-/// Paths of every shape (top level, nested, hidden, `.env`): a glob that
-/// matches them all allows everything.
-const EVERY_PATH: &[&str] = &["a", "app.py", ".env", "src/a/b/c.rs", "x/.env.local", "deploy/prod.env"];
+/// What `explicit` allows if given (it must exist), else
+/// `<root>/.antleak.toml` if it exists, else nothing.
+pub fn load_allow(explicit: Option<&Path>, root: Option<&Path>, files: &Files) -> Result<Allow> {
+    let path: PathBuf = match (explicit, root) {
+        (Some(path), _) => path.to_path_buf(),
+        (None, Some(root)) => root.join(CONFIG_FILE),
+        (None, None) => return Ok(Allow::default()),
+    };
+    match files.read(&path, explicit.is_some())? {
+        Some(text) => parse_allow(&text).with_context(|| format!("{}", path.display())),
+        None => Ok(Allow::default()),
+    }
+}
 
-/// An allow glob with gitignore's semantics: `*` and `?` never cross a `/`
-/// (`docs/*` is the files of `docs/`, not everything below it), `**` does.
-fn allow_glob(pattern: &str) -> Result<globset::Glob> {
-    GlobBuilder::new(pattern)
-        .literal_separator(true)
-        .build()
-        .with_context(|| format!("allow.paths: `{pattern}`"))
+pub fn parse_allow(text: &str) -> Result<Allow> {
+    let file = parse_file(text)?;
+    let allow = Allow::new(&file.allow.paths, &file.allow.fingerprints)?;
+    for pattern in &allow.matching_everything {
+        crate::warn!(
+            "allow.paths: `{}` matches every path: nothing will ever be reported",
+            crate::messages::escape_control(pattern)
+        );
+    }
+    Ok(allow)
 }
 
 /// A config file or baseline is read only as a regular file of at most
@@ -98,71 +110,6 @@ fn allow_glob(pattern: &str) -> Result<globset::Glob> {
 pub const MAX_CONFIG_FILE: u64 = 1 << 20;
 /// Baselines list every accepted finding: more room.
 pub const MAX_BASELINE_FILE: u64 = 64 << 20;
-
-/// What `.antleak.toml` allows.
-#[derive(Debug, Default)]
-pub struct Allow {
-    paths: Option<GlobSet>,
-    fingerprints: HashSet<String>,
-}
-
-impl Allow {
-    /// Reads `explicit` if given (it must exist), else `<root>/.antleak.toml`
-    /// if it exists, else allows nothing.
-    pub fn load(explicit: Option<&Path>, root: Option<&Path>, files: &Files) -> Result<Allow> {
-        let path: PathBuf = match (explicit, root) {
-            (Some(path), _) => path.to_path_buf(),
-            (None, Some(root)) => root.join(CONFIG_FILE),
-            (None, None) => return Ok(Allow::default()),
-        };
-        match files.read(&path, explicit.is_some())? {
-            Some(text) => Allow::parse(&text).with_context(|| format!("{}", path.display())),
-            None => Ok(Allow::default()),
-        }
-    }
-
-    pub fn parse(text: &str) -> Result<Allow> {
-        let file = parse_file(text)?;
-        let paths = if file.allow.paths.is_empty() {
-            None
-        } else {
-            let mut builder = GlobSetBuilder::new();
-            for pattern in &file.allow.paths {
-                let glob = allow_glob(pattern)?;
-                let matcher = glob.compile_matcher();
-                if EVERY_PATH.iter().all(|path| matcher.is_match(path)) {
-                    crate::warn!(
-                        "allow.paths: `{}` matches every path: nothing will ever be reported",
-                        crate::messages::escape_control(pattern)
-                    );
-                }
-                builder.add(glob);
-            }
-            Some(builder.build()?)
-        };
-        let fingerprints = file
-            .allow
-            .fingerprints
-            .iter()
-            .map(|f| f.trim().to_ascii_lowercase())
-            .collect();
-        Ok(Allow {
-            paths,
-            fingerprints,
-        })
-    }
-
-    /// `path`: the finding's path relative to the directory that holds the
-    /// config, where its globs are written from.
-    pub fn allows(&self, finding: &Finding, path: &str) -> bool {
-        let path_allowed = self.paths.as_ref().is_some_and(|set| set.is_match(path));
-        let fingerprint_allowed = finding
-            .secret
-            .as_ref()
-            .is_some_and(|s| self.fingerprints.contains(&s.fingerprint()));
-        path_allowed || fingerprint_allowed
-    }
-}
 
 /// Reads the files that decide what is allowed: `.antleak.toml` and the
 /// baseline.
@@ -185,7 +132,7 @@ pub enum Files<'r> {
 impl<'r> Files<'r> {
     /// The files of `history --range A..B`, read as of `A`.
     pub fn as_of_range_base(repo: &'r git2::Repository, range: &str) -> Result<Files<'r>> {
-        crate::sources::history::split_range(range)?;
+        crate::core::range::split_range(range)?;
         let fail = |err: git2::Error| anyhow::anyhow!("--range {range}: {}", err.message());
         let spec = repo.revparse(range).map_err(fail)?;
         let base = spec
@@ -253,7 +200,9 @@ impl<'r> Files<'r> {
         {
             Ok(file) => file,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound && !required => return Ok(None),
-            Err(err) => return Err(err).with_context(|| format!("{}: cannot read", path.display())),
+            Err(err) => {
+                return Err(err).with_context(|| format!("{}: cannot read", path.display()));
+            }
         };
         let metadata = file
             .metadata()
@@ -300,9 +249,9 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_errors_that_name_the_key() {
-        let err = Allow::parse("[allow]\npathz = []\n").unwrap_err();
+        let err = parse_allow("[allow]\npathz = []\n").unwrap_err();
         assert!(format!("{err:#}").contains("pathz"), "{err:#}");
-        let err = Allow::parse("[alow]\n").unwrap_err();
+        let err = parse_allow("[alow]\n").unwrap_err();
         assert!(format!("{err:#}").contains("alow"), "{err:#}");
     }
 
@@ -312,14 +261,14 @@ mod tests {
             parse_file("[prices.\"claude-x\"]\ninput_per_mtok = 3.0\noutput_per_mtok = 15\n")
                 .unwrap();
         assert_eq!(file.prices["claude-x"].output_per_mtok, 15.0);
-        assert!(Allow::parse("[prices.m]\ninput_per_mtok = 1.0\n").is_err());
+        assert!(parse_allow("[prices.m]\ninput_per_mtok = 1.0\n").is_err());
         assert!(
-            Allow::parse("[prices.m]\ninput_per_mtok = 1\noutput_per_mtok = 1\nurl = 1\n").is_err()
+            parse_allow("[prices.m]\ninput_per_mtok = 1\noutput_per_mtok = 1\nurl = 1\n").is_err()
         );
     }
 
     #[test]
     fn bad_globs_are_errors() {
-        assert!(Allow::parse("[allow]\npaths = [\"a[\"]\n").is_err());
+        assert!(parse_allow("[allow]\npaths = [\"a[\"]\n").is_err());
     }
 }

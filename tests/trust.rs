@@ -4,8 +4,8 @@
 //! report never says ✓ about what it did not see. Also: the repository git
 //! would use, formats libgit2 cannot read, and hostile repository content.
 
-use std::os::unix::fs::PermissionsExt;
 use serde_json::Value;
+use std::os::unix::fs::PermissionsExt;
 
 use crate::util::*;
 
@@ -115,7 +115,14 @@ fn filter_source(sb: &Sandbox) -> (String, String) {
 fn a_partial_clone_is_incomplete_and_says_how_to_fetch_what_is_missing() {
     let sb = Sandbox::new();
     let (url, key) = filter_source(&sb);
-    sb.git(&["clone", "-q", "--no-checkout", "--filter=blob:none", &url, "../pc"]);
+    sb.git(&[
+        "clone",
+        "-q",
+        "--no-checkout",
+        "--filter=blob:none",
+        &url,
+        "../pc",
+    ]);
     let run = sb.antleak(&["history", "--repo", "../pc", "--format", "json"]);
     run.assert_code(2).assert_hides(&key);
     assert!(run.stderr.contains("partial clone"), "{}", run.stderr);
@@ -135,7 +142,13 @@ fn a_partial_clone_is_incomplete_and_says_how_to_fetch_what_is_missing() {
         "../pc",
         &["fetch", "-q", "--refetch", "--no-filter", "origin"],
     );
-    let run = sb.antleak(&["history", "--repo", pc.to_str().unwrap(), "--format", "json"]);
+    let run = sb.antleak(&[
+        "history",
+        "--repo",
+        pc.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     run.assert_code(1).assert_hides(&key);
     assert_eq!(json(&run)["summary"]["complete"], true);
 }
@@ -144,7 +157,14 @@ fn a_partial_clone_is_incomplete_and_says_how_to_fetch_what_is_missing() {
 fn a_treeless_clone_names_the_missing_trees() {
     let sb = Sandbox::new();
     let (url, _) = filter_source(&sb);
-    sb.git(&["clone", "-q", "--no-checkout", "--filter=tree:0", &url, "../tc"]);
+    sb.git(&[
+        "clone",
+        "-q",
+        "--no-checkout",
+        "--filter=tree:0",
+        &url,
+        "../tc",
+    ]);
     let run = sb.antleak(&["history", "--repo", "../tc", "--color", "never"]);
     run.assert_code(2);
     assert!(run.stderr.contains("partial clone"), "{}", run.stderr);
@@ -244,15 +264,28 @@ fn the_full_history_of_a_shallow_clone_is_exit_2_unless_allowed() {
     assert_eq!(json(&run)["summary"]["complete"], false);
 
     let run = sb.antleak(&[
-        "history", "--repo", "../shallow", "--allow-shallow", "--format", "json",
+        "history",
+        "--repo",
+        "../shallow",
+        "--allow-shallow",
+        "--format",
+        "json",
     ]);
     run.assert_code(1).assert_hides(&old);
     let report = json(&run);
     assert_eq!(report["summary"]["shallow"], true);
     assert_eq!(report["summary"]["complete"], true);
-    assert_eq!(report["remediation"][0]["first_leaked_is_lower_bound"], true);
+    assert_eq!(
+        report["remediation"][0]["first_leaked_is_lower_bound"],
+        true
+    );
     let run = sb.antleak(&[
-        "history", "--repo", "../shallow", "--allow-shallow", "--color", "never",
+        "history",
+        "--repo",
+        "../shallow",
+        "--allow-shallow",
+        "--color",
+        "never",
     ]);
     run.assert_code(1);
     assert!(
@@ -262,7 +295,13 @@ fn the_full_history_of_a_shallow_clone_is_exit_2_unless_allowed() {
     );
     // A range inside what the clone holds is complete.
     let run = sb.antleak(&[
-        "history", "--repo", "../shallow", "--range", "HEAD~1..HEAD", "--format", "json",
+        "history",
+        "--repo",
+        "../shallow",
+        "--range",
+        "HEAD~1..HEAD",
+        "--format",
+        "json",
     ]);
     run.assert_code(0);
     assert_eq!(json(&run)["summary"]["complete"], true);
@@ -353,7 +392,10 @@ fn tags_of_blobs_and_trees_are_scanned() {
         .map(|f| f["path"].as_str().unwrap())
         .collect();
     found.sort();
-    assert_eq!(found, vec!["refs/tags/blobtag", "refs/tags/treetag:config.py"]);
+    assert_eq!(
+        found,
+        vec!["refs/tags/blobtag", "refs/tags/treetag:config.py"]
+    );
     assert_eq!(report["summary"]["complete"], true);
 }
 
@@ -514,7 +556,9 @@ fn suggested_commands_quote_paths() {
     let run = sb.antleak(&["scan", "--format", "json"]);
     run.assert_code(1);
     let report = json(&run);
-    let step = report["dotenv_remediation"][0]["steps"][0].as_str().unwrap();
+    let step = report["dotenv_remediation"][0]["steps"][0]
+        .as_str()
+        .unwrap();
     let command = step.split('`').nth(1).unwrap();
     assert!(command.starts_with("git rm --cached "), "{step}");
     sb.sh(command).assert_code(0);

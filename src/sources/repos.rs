@@ -11,12 +11,13 @@
 //! repository at all is an error: an audit of nothing is not clean.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 
 use anyhow::{Context, Result};
 use ignore::{WalkBuilder, WalkState};
 
 use super::Stats;
+use crate::core::sync::lock;
 
 /// Repositories under `dir`, sorted by path.
 pub fn find_under(dir: &Path, stats: &Stats) -> Result<Vec<PathBuf>> {
@@ -40,16 +41,13 @@ pub fn find_under(dir: &Path, stats: &Stats) -> Result<Vec<PathBuf>> {
                     return WalkState::Continue;
                 }
                 if is_repository(entry.path()) {
-                    found
-                        .lock()
-                        .expect("no walker thread panics while holding the lock")
-                        .push(entry.path().to_path_buf());
+                    lock(found).push(entry.path().to_path_buf());
                     return WalkState::Skip;
                 }
                 WalkState::Continue
             })
         });
-    let mut repos = found.into_inner().expect("no walker thread panicked");
+    let mut repos = found.into_inner().unwrap_or_else(PoisonError::into_inner);
     let mut modules = Vec::new();
     for repo in &repos {
         submodule_git_dirs(&repo.join(".git/modules"), &mut modules);

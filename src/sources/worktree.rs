@@ -18,15 +18,17 @@
 //! took gigabytes and seconds. Skipping it errs toward scanning more.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::{Context, Result, bail};
 use ignore::{WalkBuilder, WalkState};
 
-use super::{Stats, findings_for, is_dotenv_path, scan_reader};
-use crate::finding::{Finding, Source};
-use crate::rules::RuleId;
+use super::{Stats, findings_for, is_dotenv_path};
+use crate::core::detect;
+use crate::core::finding::{Finding, Provenance};
+use crate::core::rules::RuleId;
+use crate::core::sync::lock;
 
 pub struct Options {
     pub threads: usize,
@@ -74,7 +76,9 @@ fn refuse_git_dir(root: &Path) -> Result<()> {
     };
     let is_git_dir = |dir: &Path| {
         dir.file_name().is_some_and(|n| n == ".git")
-            || (dir.join("HEAD").is_file() && dir.join("objects").is_dir() && dir.join("refs").is_dir())
+            || (dir.join("HEAD").is_file()
+                && dir.join("objects").is_dir()
+                && dir.join("refs").is_dir())
     };
     let Some(git_dir) = full.ancestors().find(|dir| is_git_dir(dir)) else {
         return Ok(());
@@ -87,7 +91,7 @@ fn refuse_git_dir(root: &Path) -> Result<()> {
         "{}: inside a git directory, whose objects are compressed: `scan` would find nothing \
          there; `antleak history --repo {}` reads them",
         root.display(),
-        crate::messages::shell_quote(&repo.display().to_string())
+        crate::core::quote::shell_quote(&repo.display().to_string())
     )
 }
 
@@ -125,7 +129,7 @@ fn scan_root(root: &Path, is_dir: bool, options: &Options, stats: &Stats) -> Res
         let dotenv_rule = if is_dotenv_path(&rel) {
             match &repo {
                 Some(_) if tracked => Some(RuleId::DotenvCommitted),
-                Some(r) if !r.is_ignored(&rel) => Some(RuleId::DotenvUnignored),
+                Some(r) if !r.is_ignored(&rel, stats) => Some(RuleId::DotenvUnignored),
                 _ => None,
             }
         } else {
@@ -134,14 +138,13 @@ fn scan_root(root: &Path, is_dir: bool, options: &Options, stats: &Stats) -> Res
         let mut result = scan_file(entry.path(), &rel, dotenv_rule, buf, stats);
         // In a work tree, whether git has the file: a key in a file it
         // does not track has not left this machine through git.
-        if repo.is_some() {
-            result.iter_mut().for_each(|f| f.still_in_head = Some(tracked));
+        if repo.is_some() && !tracked {
+            result
+                .iter_mut()
+                .for_each(|f| f.provenance = Provenance::Untracked);
         }
         if !result.is_empty() {
-            found
-                .lock()
-                .expect("no worker panics while holding the lock")
-                .append(&mut result);
+            lock(&found).append(&mut result);
         }
     };
     // The ignore files of the root and of the directories above it, which
@@ -172,10 +175,10 @@ fn scan_root(root: &Path, is_dir: bool, options: &Options, stats: &Stats) -> Res
                 WalkState::Continue
             })
         });
-        let deferred = std::mem::take(&mut *deferred.lock().expect("walker done"));
+        let deferred = std::mem::take(&mut *lock(&deferred));
         pending.extend(deferred.into_iter().map(|d| (d, true)));
     }
-    let mut findings = found.into_inner().expect("no worker panicked");
+    let mut findings = found.into_inner().unwrap_or_else(PoisonError::into_inner);
     // A file given as a root was scanned whatever the ignore files say; the
     // other tracked files of its directory were not asked for.
     if let (true, Some(repo)) = (is_dir, &repo) {
@@ -186,9 +189,7 @@ fn scan_root(root: &Path, is_dir: bool, options: &Options, stats: &Stats) -> Res
             // disk has nothing to read here (`history` sees it).
             if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
                 let rule = is_dotenv_path(&rel).then_some(RuleId::DotenvCommitted);
-                let mut found = scan_file(&path, &rel, rule, &mut buf, stats);
-                found.iter_mut().for_each(|f| f.still_in_head = Some(true));
-                findings.extend(found);
+                findings.extend(scan_file(&path, &rel, rule, &mut buf, stats));
             }
         }
     }
@@ -222,10 +223,7 @@ fn walker(
                 && entry.file_type().is_some_and(|t| t.is_dir())
                 && !oversized_ignore_files(entry.path()).is_empty()
             {
-                deferred
-                    .lock()
-                    .expect("no walker thread panics while holding the lock")
-                    .push(entry.path().to_path_buf());
+                lock(&deferred).push(entry.path().to_path_buf());
                 return false;
             }
             true
@@ -240,17 +238,17 @@ fn scan_file(
     buf: &mut Vec<u8>,
     stats: &Stats,
 ) -> Vec<Finding> {
-    let scanned = std::fs::File::open(path).and_then(|file| scan_reader(file, buf));
+    let scanned = std::fs::File::open(path).and_then(|file| detect::detect_reader(file, buf));
     match scanned {
-        Ok((matches, bytes)) => {
+        Ok(detection) => {
             Stats::add(&stats.files, 1);
-            Stats::add(&stats.bytes, bytes);
-            findings_for(rel, Source::Worktree, matches, dotenv_rule)
+            Stats::add(&stats.bytes, detection.bytes);
+            findings_for(rel, &Provenance::Worktree, detection.matches, dotenv_rule)
         }
         Err(err) => {
             stats.io("files", &path.display().to_string(), &err);
             // The file cannot be read, but git's view of it still holds.
-            findings_for(rel, Source::Worktree, Vec::new(), dotenv_rule)
+            findings_for(rel, &Provenance::Worktree, Vec::new(), dotenv_rule)
         }
     }
 }
@@ -335,13 +333,18 @@ impl GitContext {
         }
     }
 
-    fn is_ignored(&self, rel: &str) -> bool {
-        let repo = self
-            .repo
-            .lock()
-            .expect("no worker panics while holding the lock");
+    /// Whether `.gitignore` ignores `rel`; when git cannot tell, it is
+    /// warned about and taken as not ignored: a `.env` that might be
+    /// committed by accident is reported rather than passed over.
+    fn is_ignored(&self, rel: &str, stats: &Stats) -> bool {
         let path = format!("{}{rel}", self.prefix);
-        repo.is_path_ignored(Path::new(&path)).unwrap_or(false)
+        match lock(&self.repo).is_path_ignored(Path::new(&path)) {
+            Ok(ignored) => ignored,
+            Err(err) => {
+                stats.doubt(&format!("{rel}: checking .gitignore"), err.message());
+                false
+            }
+        }
     }
 
     /// Tracked files the walker never yielded: ignored although tracked.

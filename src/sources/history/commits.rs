@@ -36,7 +36,12 @@ fn tips(repo: &Repository, stats: &Stats) -> Result<(Vec<Oid>, Vec<Tagged>)> {
         let reference = match reference {
             Ok(reference) => reference,
             Err(err) => {
-                stats.not_scanned("refs", &format!("a ref ({})", err.message()), "unreadable", err.message());
+                stats.not_scanned(
+                    "refs",
+                    &format!("a ref ({})", err.message()),
+                    "unreadable",
+                    err.message(),
+                );
                 continue;
             }
         };
@@ -90,7 +95,12 @@ fn tips(repo: &Repository, stats: &Stats) -> Result<(Vec<Oid>, Vec<Tagged>)> {
     if repo.head_detached().unwrap_or(false) {
         match repo.head().and_then(|head| head.peel_to_commit()) {
             Ok(commit) => tips.push(commit.id()),
-            Err(err) => stats.not_scanned("refs", "HEAD", "point at an unreadable object", err.message()),
+            Err(err) => stats.not_scanned(
+                "refs",
+                "HEAD",
+                "point at an unreadable object",
+                err.message(),
+            ),
         }
     }
     // `refs/stash` names the newest stash only; `git stash list` reads the
@@ -101,13 +111,19 @@ fn tips(repo: &Repository, stats: &Stats) -> Result<(Vec<Oid>, Vec<Tagged>)> {
     // not read: what only they hold (an amended commit, a reset) may never
     // have left this machine, and a leak that did not happen is a false alarm.
     for name in &logged {
-        if let Ok(reflog) = repo.reflog(name) {
-            tips.extend(
+        match repo.reflog(name) {
+            Ok(reflog) => tips.extend(
                 reflog
                     .iter()
                     .map(|entry| entry.id_new())
                     .filter(|id| !id.is_zero()),
-            );
+            ),
+            Err(err) => stats.not_scanned(
+                "refs",
+                &format!("reflog of {name}"),
+                "unreadable reflog",
+                err.message(),
+            ),
         }
     }
     Ok((tips, tagged))
@@ -117,7 +133,7 @@ fn tips(repo: &Repository, stats: &Stats) -> Result<(Vec<Oid>, Vec<Tagged>)> {
 /// and the error names it.
 pub(super) fn in_range(repo: &Repository, range: &str) -> Result<Vec<Oid>> {
     let fail = |err: git2::Error| anyhow!("--range {range}: {}", err.message());
-    let Some((from, to)) = split_range(range)? else {
+    let Some((from, to)) = crate::core::range::split_range(range)? else {
         anyhow::bail!("--range {range}: expected A..B (the commits of B that A lacks)");
     };
     let mut walk = repo.revwalk().map_err(fail)?;
@@ -138,22 +154,6 @@ pub(super) fn in_range(repo: &Repository, range: &str) -> Result<Vec<Oid>> {
         }
     }
     Ok(commits)
-}
-
-/// `A..B` as (A, B); `A...B` (a symmetric difference, which libgit2 cannot
-/// walk) and other shapes are errors that say to use `A..B`.
-pub(crate) fn split_range(range: &str) -> Result<Option<(&str, &str)>> {
-    if let Some((from, to)) = range.split_once("...") {
-        anyhow::bail!(
-            "--range {range}: symmetric ranges (A...B) are not supported; use A..B, the commits \
-             of B that A lacks (e.g. {}..{})",
-            if from.is_empty() { "HEAD" } else { from },
-            if to.is_empty() { "HEAD" } else { to }
-        );
-    }
-    Ok(range
-        .split_once("..")
-        .filter(|(from, to)| !from.is_empty() && !to.is_empty()))
 }
 
 /// The commit graph reachable from the tips. Walked by hand rather than with

@@ -52,10 +52,9 @@ use anyhow::Result;
 use git2::{ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
 
 use super::{Stats, findings_for, is_dotenv_path};
-use crate::finding::{Finding, Source};
-use crate::rules::RuleId;
+use crate::core::finding::{Finding, Provenance};
+use crate::core::rules::RuleId;
 
-pub(crate) use commits::split_range;
 use introductions::Introductions;
 use workers::Workers;
 
@@ -143,7 +142,7 @@ fn truncated_history(
     options: &Options,
     stats: &Stats,
 ) -> Result<()> {
-    let quoted = crate::messages::shell_quote(shown);
+    let quoted = crate::core::quote::shell_quote(shown);
     let (reason, fix) = if grafts {
         (
             "info/grafts hides the parents of some commits",
@@ -218,8 +217,8 @@ fn partial_clone_fix(repo: &Repository, shown: &str) -> Option<String> {
         "{shown} is a partial clone{} whose remote {remote} holds what is missing: `git -C {} \
          fetch --refetch --no-filter {}` fetches it, then scan again",
         filter.map(|f| format!(" (filter {f})")).unwrap_or_default(),
-        crate::messages::shell_quote(shown),
-        crate::messages::shell_quote(&remote),
+        crate::core::quote::shell_quote(shown),
+        crate::core::quote::shell_quote(&remote),
     ))
 }
 
@@ -254,7 +253,8 @@ fn scan_tagged(
                         && introductions.blobs.get(&entry.id()).is_none()
                         && seen.insert(entry.id())
                     {
-                        let path = introductions::join(dir.trim_end_matches('/'), entry.name_bytes());
+                        let path =
+                            introductions::join(dir.trim_end_matches('/'), entry.name_bytes());
                         blobs.push((entry.id(), format!("{}:{path}", tag.name)));
                     }
                     TreeWalkResult::Ok
@@ -273,7 +273,7 @@ fn scan_tagged(
         if found.is_empty() && rule.is_none() {
             continue;
         }
-        findings.extend(findings_for(path, Source::History, found, rule));
+        findings.extend(findings_for(path, &Provenance::Tagged, found, rule));
     }
     findings
 }

@@ -11,82 +11,21 @@
 //! stay as the scan left them.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
-
-use serde::Serialize;
 
 use super::base_url::BaseUrl;
 use super::client::{Client, Failure, Policy, Response};
-use crate::finding::{Finding, Secret};
-use crate::remediation::{Plan, Remediation};
-use crate::rules::{RuleId, Severity};
+use crate::core::finding::{Finding, Secret};
+use crate::core::remediation::Plan;
+use crate::core::rules::RuleId;
+use crate::core::sync::lock;
+use crate::core::verdict::{Status, Verification};
 
 /// Checks in flight at once: enough to be quick, few enough not to trip
 /// the rate limit on the first burst.
 const CONCURRENCY: usize = 4;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// The API accepted the key (200).
-    Live,
-    /// The API refused it (401/403): revoked, deactivated or never valid.
-    Invalid,
-    /// No verdict: rate limited, server error, timeout, network.
-    Unknown,
-    /// Deliberately not sent (OAuth and session tokens, unknown formats).
-    NotChecked,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Live => "live",
-            Status::Invalid => "invalid",
-            Status::Unknown => "unknown",
-            Status::NotChecked => "not_checked",
-        }
-    }
-}
-
-/// The verdict on one credential.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Verification {
-    pub status: Status,
-    /// RFC 3339 UTC; `None` when nothing was sent.
-    pub checked_at: Option<String>,
-    pub reason: Option<String>,
-}
-
-impl Verification {
-    pub fn is_live(&self) -> bool {
-        self.status == Status::Live
-    }
-
-    /// One line for the human report.
-    pub fn describe(&self) -> String {
-        let what = match self.status {
-            Status::Live => "LIVE: the API accepts this key, revoke it first",
-            Status::Invalid => {
-                "invalid: the API refuses this key (revoked, deactivated or never valid)"
-            }
-            Status::Unknown => "unknown",
-            Status::NotChecked => "not checked",
-        };
-        let mut line = format!("verification: {what}");
-        if let Some(reason) = &self.reason
-            && self.status != Status::Invalid
-        {
-            line.push_str(&format!(" ({reason})"));
-        }
-        if let Some(at) = &self.checked_at {
-            line.push_str(&format!(", checked {at}"));
-        }
-        line
-    }
-}
 
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -99,7 +38,7 @@ pub struct Options {
 /// Verifies every credential of the plan and records the verdicts in it:
 /// live credentials first, the rest in the order they had.
 pub fn run(options: &Options, findings: &[Finding], plan: &mut Plan) {
-    let secrets: BTreeMap<String, &Secret> = findings
+    let secrets: BTreeMap<&str, &Secret> = findings
         .iter()
         .filter_map(|f| f.secret.as_ref())
         .map(|s| (s.fingerprint(), s))
@@ -108,18 +47,18 @@ pub fn run(options: &Options, findings: &[Finding], plan: &mut Plan) {
         .credentials
         .iter()
         .enumerate()
-        .filter_map(|(i, r)| secrets.get(&r.fingerprint).map(|s| (i, r.rule, *s)))
+        .filter_map(|(i, r)| secrets.get(r.fingerprint.as_str()).map(|s| (i, r.rule, *s)))
         .collect();
     let sent = jobs
         .iter()
         .filter(|(_, rule, _)| endpoint(*rule).is_some())
         .count();
-    if sent > 0 && !crate::messages::is_quiet() {
-        eprintln!(
-            "antleak: verifying {sent} key{} against {}",
+    if sent > 0 {
+        crate::messages::print_note(format_args!(
+            "verifying {sent} key{} against {}",
             if sent == 1 { "" } else { "s" },
             options.base
-        );
+        ));
     }
     let client = Client::new(
         options.base.clone(),
@@ -128,13 +67,7 @@ pub fn run(options: &Options, findings: &[Finding], plan: &mut Plan) {
             deadline: Some(Instant::now() + options.deadline),
         },
     );
-    let verdicts = check_all(&client, &jobs);
-    for (i, verdict) in verdicts {
-        plan.credentials[i].verification = Some(verdict);
-    }
-    // Stable: among live keys, and among the others, the plan's order stays.
-    plan.credentials
-        .sort_by_key(|r| !r.verification.as_ref().is_some_and(Verification::is_live));
+    plan.record_verdicts(check_all(&client, &jobs));
 }
 
 /// Runs the checks on a few threads; returns (plan index, verdict).
@@ -147,14 +80,12 @@ fn check_all(client: &Client, jobs: &[(usize, RuleId, &Secret)]) -> Vec<(usize, 
                 while let Some(&(i, rule, secret)) = jobs.get(next.fetch_add(1, Ordering::Relaxed))
                 {
                     let verdict = check(client, rule, secret);
-                    done.lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push((i, verdict));
+                    lock(&done).push((i, verdict));
                 }
             });
         }
     });
-    done.into_inner().unwrap_or_else(|e| e.into_inner())
+    done.into_inner().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The free, side-effect-free endpoint that tells whether a key of this
@@ -231,33 +162,6 @@ fn with_api_message(what: String, body: &str) -> String {
     match super::client::error_message(body) {
         Some(message) => format!("{what}: {message}"),
         None => what,
-    }
-}
-
-/// The verdict recorded for `finding`'s credential, if any.
-pub fn of<'p>(plan: &'p Plan, finding: &Finding) -> Option<&'p Verification> {
-    let fingerprint = finding.secret.as_ref()?.fingerprint();
-    plan.credentials
-        .iter()
-        .find(|r| r.fingerprint == fingerprint)?
-        .verification
-        .as_ref()
-}
-
-/// The severity to show for a finding: critical for a live key, whatever
-/// its rule says.
-pub fn shown_severity(plan: &Plan, finding: &Finding) -> Severity {
-    match of(plan, finding) {
-        Some(v) if v.is_live() => Severity::Critical,
-        _ => finding.severity,
-    }
-}
-
-/// The severity to show for a credential's block.
-pub fn shown_entry_severity(entry: &Remediation, worst_found: Severity) -> Severity {
-    match &entry.verification {
-        Some(v) if v.is_live() => Severity::Critical,
-        _ => worst_found,
     }
 }
 

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::base_url::BaseUrl;
 use super::client::{Client, Policy, Response};
-use crate::finding::Secret;
+use crate::core::finding::Secret;
 
 /// Pages are bounded, so a server that always says `has_more` cannot keep
 /// antleak busy forever.

@@ -10,8 +10,8 @@ use std::sync::LazyLock;
 use memchr::memmem;
 use regex::bytes::Regex;
 
-use crate::finding::Secret;
-use crate::rules::{self, RuleId};
+use crate::core::finding::Secret;
+use crate::core::rules::{self, RuleId};
 
 /// The literal every Anthropic credential starts with.
 pub const KEY_PREFIX: &[u8] = b"sk-ant-";
@@ -129,7 +129,7 @@ impl LineCounter {
 mod tests {
     use super::*;
 
-    use crate::test_keys::fake_key as key;
+    use crate::core::test_keys::fake_key as key;
 
     fn found(text: &str) -> Vec<(RuleId, u64, u64, String)> {
         scan(text.as_bytes())

@@ -236,7 +236,7 @@ fn backoff(tries: u32) -> Duration {
 pub fn error_message(body: &str) -> Option<String> {
     let value: serde_json::Value = serde_json::from_str(body).ok()?;
     let message = value.pointer("/error/message")?.as_str()?;
-    let mut text = redact_keys(&crate::messages::escape_control(message));
+    let mut text = crate::messages::sanitize(message);
     if text.len() > 200 {
         let cut = (0..=200)
             .rev()
@@ -246,16 +246,6 @@ pub fn error_message(body: &str) -> Option<String> {
         text.push('…');
     }
     Some(text)
-}
-
-/// Replaces every `sk-ant-…` in `text` by its redacted form.
-pub fn redact_keys(text: &str) -> String {
-    static KEY: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = KEY.get_or_init(|| regex::Regex::new(r"sk-ant-[A-Za-z0-9_-]+").expect("valid regex"));
-    re.replace_all(text, |caps: &regex::Captures| {
-        crate::finding::Secret::new(caps[0].to_string()).redacted()
-    })
-    .into_owned()
 }
 
 #[cfg(test)]

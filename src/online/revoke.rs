@@ -15,22 +15,31 @@
 //! and what was done stays on screen if a later call fails.
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::time::Duration;
 
 use anyhow::{Result, bail};
 
 use super::admin::{Admin, ApiKey};
-use super::args::{Context, RevokeArgs};
+use super::base_url::BaseUrl;
 use super::leaked::{self, Found, LeakedKey};
-use crate::cli::Outcome;
-use crate::report::Format;
-use crate::rules::RuleId;
+use crate::core::remediation::regenerate_step;
+use crate::core::rules::RuleId;
+use crate::exit::Outcome;
 
-pub fn run(args: &RevokeArgs, context: &Context) -> Result<Outcome> {
-    if context.format != Format::Human || context.output.is_some() {
-        bail!(
-            "revoke: shows its plan and asks on the terminal; --format and --output do not apply"
-        );
-    }
+/// How `revoke` runs.
+pub struct Options {
+    /// Deactivate without asking.
+    pub yes: bool,
+    /// Show the plan, change nothing.
+    pub dry_run: bool,
+    pub base: BaseUrl,
+    pub timeout: Duration,
+}
+
+/// `leaked` reads the leaked keys (a saved report, or a history scan); it
+/// is called once the command knows it can run, so a script that forgot
+/// `--yes` fails before a long scan.
+pub fn run(args: &Options, leaked: impl FnOnce() -> Result<Vec<LeakedKey>>) -> Result<Outcome> {
     let interactive = !args.yes && !args.dry_run;
     // Checked before anything is read or sent: a script must say --yes.
     if interactive && !std::io::stdin().is_terminal() {
@@ -39,8 +48,8 @@ pub fn run(args: &RevokeArgs, context: &Context) -> Result<Outcome> {
              --yes to deactivate the matching keys, or --dry-run to see the plan"
         );
     }
-    let admin = Admin::from_env(args.api.base_url()?, args.api.timeout()?)?;
-    let leaked = leaked::load(&args.leaked, context)?;
+    let admin = Admin::from_env(args.base.clone(), args.timeout)?;
+    let leaked = leaked()?;
     if leaked.is_empty() {
         println!("antleak: no leaked credential found: nothing to revoke.");
         return Ok(Outcome::Clean);
@@ -111,14 +120,18 @@ struct Tally {
 
 fn revoke_one(
     admin: &Admin,
-    args: &RevokeArgs,
+    args: &Options,
     interactive: bool,
     key: &LeakedKey,
     org_keys: &[ApiKey],
     tally: &mut Tally,
 ) -> Result<()> {
     if !leaked::is_org_api_key(key.rule) {
-        println!("  {}", by_hand(key.rule));
+        println!(
+            "  the Admin API cannot deactivate {}: {}",
+            not_deactivatable(key.rule),
+            key.revoke_by_hand()
+        );
         tally.left += 1;
         return Ok(());
     }
@@ -181,49 +194,32 @@ fn revoke_one(
     Ok(())
 }
 
-/// The rest of the runbook once the key is inactive.
+/// The rest of the runbook once the key is inactive: the report's steps,
+/// with the replacement made in the workspace the leaked key belonged to.
 fn print_next_steps(key: &LeakedKey, found: &ApiKey) {
     let workspace = match &found.workspace_id {
         Some(id) => format!("workspace {}", crate::messages::escape_control(id)),
         None => "the default workspace".to_string(),
     };
-    let since = key.first_leaked.as_deref().unwrap_or("the day it leaked");
     println!("  next:");
+    let steps = std::iter::once(regenerate_step(key.rule, &workspace))
+        .chain(key.next_steps().iter().skip(1).cloned());
+    for (i, step) in steps.enumerate() {
+        println!("    {}. {step}", i + 1);
+    }
     println!(
-        "    1. Create the replacement: Console → Settings → API Keys → Create Key, in {workspace}."
-    );
-    println!(
-        "    2. Update ANTHROPIC_API_KEY in the .env of every server and CI secret store that \
-         used {}.",
-        key.redacted
-    );
-    println!(
-        "    3. Restart those applications so they load the new key; the old one now fails with 401."
-    );
-    println!(
-        "    4. Audit its usage since {since}: `antleak audit` (with the same --repo or --report)."
+        "  `antleak audit` (with the same --repo or --report) shows what the key was used for."
     );
 }
 
-/// What to do with a credential the Admin API cannot deactivate.
-fn by_hand(rule: RuleId) -> &'static str {
+/// Which credentials the Admin API cannot deactivate (it lists and
+/// deactivates API keys only).
+fn not_deactivatable(rule: RuleId) -> &'static str {
     match rule {
-        RuleId::AnthropicAdminKey => {
-            "an admin key: the Admin API cannot deactivate admin keys; delete it now in the \
-             Console (Settings → Admin Keys)."
-        }
-        RuleId::AnthropicOauthToken => {
-            "an OAuth token, not an organization key: sign out where it was issued (`claude \
-             /logout`) and remove the connected app from the claude.ai account."
-        }
-        RuleId::AnthropicSessionKey => {
-            "a claude.ai session key, not an organization key: on claude.ai, Settings → Account \
-             → log out of all devices."
-        }
-        _ => {
-            "a key of an unknown format: the Admin API lists only API keys (sk-ant-api03-…); \
-             revoke it where it was issued."
-        }
+        RuleId::AnthropicAdminKey => "admin keys",
+        RuleId::AnthropicOauthToken => "OAuth tokens",
+        RuleId::AnthropicSessionKey => "claude.ai session keys",
+        _ => "keys of an unknown format",
     }
 }
 

@@ -59,6 +59,13 @@ impl Coverage {
         true
     }
 
+    /// Records a problem that left nothing unscanned; false when `item` was
+    /// noted before.
+    pub fn note(&self, item: &str) -> bool {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.seen.insert(("note".to_string(), item.to_string()))
+    }
+
     /// A way to scan what was missed (a command to run); each said once.
     pub fn add_fix(&self, fix: String) {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());

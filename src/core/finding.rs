@@ -1,6 +1,6 @@
-//! The values that flow from the sources to the report: a [`Secret`] that can
-//! only be shown redacted, the [`Finding`] it belongs to, and the [`Report`]
-//! that the writers in `report/` render.
+//! The values that flow from the sources to the reports: a [`Secret`] that
+//! can only be shown redacted, where a blob came from ([`Provenance`]), and
+//! the [`Finding`] that places a credential or a `.env` file.
 //!
 //! Nothing here performs I/O. The raw bytes of a secret leave this module only
 //! through [`Secret::expose`], which the JSON and human writers call when the
@@ -10,30 +10,37 @@ use std::fmt;
 
 use sha2::{Digest, Sha256};
 
-use crate::rules::{RuleId, Severity};
+use crate::core::rules::{RuleId, Severity};
 
 /// A credential found in some bytes. `Debug` and `Display` print the redacted
 /// form, so a stray `{:?}` in a log or a panic message cannot leak it.
+///
+/// The fingerprint is computed once, here: reports, baselines and allow
+/// rules all key on it, many times per credential.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Secret(String);
+pub struct Secret {
+    value: String,
+    fingerprint: String,
+}
 
 impl Secret {
     /// Keys are ASCII by construction (the rules only accept `[A-Za-z0-9_-]`).
     pub fn new(value: String) -> Secret {
-        Secret(value)
+        let fingerprint = hex::encode(Sha256::digest(value.as_bytes()));
+        Secret { value, fingerprint }
     }
 
     /// Lowercase hex SHA-256 of the exact secret bytes: the identity of a
     /// credential in reports, baselines and allow-lists.
-    pub fn fingerprint(&self) -> String {
-        hex::encode(Sha256::digest(self.0.as_bytes()))
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
     }
 
     /// The key the way the Anthropic Console lists it: the prefix up to and
     /// including the version dash, the first three characters of the body,
     /// an ellipsis and the last four characters (`sk-ant-api03-R2D…igAA`).
     pub fn redacted(&self) -> String {
-        let value = &self.0;
+        let value = &self.value;
         let body_start = value
             .match_indices('-')
             .nth(2)
@@ -54,13 +61,13 @@ impl Secret {
 
     /// Length in bytes, for end columns; reveals nothing of the value.
     pub fn byte_len(&self) -> usize {
-        self.0.len()
+        self.value.len()
     }
 
     /// The full secret. Only the report writers call this, and only when the
-    /// user passed `--show-secrets`.
+    /// user passed `--show-secrets`; and `--verify`, which sends it to the API.
     pub fn expose(&self) -> &str {
-        &self.0
+        &self.value
     }
 }
 
@@ -76,7 +83,7 @@ impl fmt::Display for Secret {
     }
 }
 
-/// Which command produced a finding; decides the wording of the recovery steps.
+/// Which command produced a finding, as reports name it (`source`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
@@ -98,12 +105,63 @@ pub struct CommitInfo {
     pub date: String,
 }
 
+/// Where the bytes of a finding came from; decides the wording of the
+/// recovery steps (a staged key has not leaked yet, a committed one has).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Provenance {
+    /// A file of a working tree (`scan`).
+    Worktree,
+    /// A file of a git work tree that git neither tracks nor ignores
+    /// (`scan`): it has not left the machine through git; one `git add`
+    /// away, it is at risk rather than leaked.
+    Untracked,
+    /// A blob of the git index (`staged`); `in_head`: HEAD already holds the
+    /// same credential (or tracks the same `.env` file), so it leaked before
+    /// this commit.
+    Staged { in_head: bool },
+    /// A blob of history (`history`), placed at the earliest commit that
+    /// brought it to its path; `still_in_head`: HEAD's tree still holds it.
+    History {
+        commit: CommitInfo,
+        still_in_head: bool,
+    },
+    /// A blob of history that no commit introduced, published by a ref of a
+    /// blob or a tree (`history`, path `refs/tags/t` or `refs/tags/t:file`).
+    Tagged,
+}
+
+impl Provenance {
+    pub fn source(&self) -> Source {
+        match self {
+            Provenance::Worktree | Provenance::Untracked => Source::Worktree,
+            Provenance::Staged { .. } => Source::Staged,
+            Provenance::History { .. } | Provenance::Tagged => Source::History,
+        }
+    }
+
+    pub fn commit(&self) -> Option<&CommitInfo> {
+        match self {
+            Provenance::History { commit, .. } => Some(commit),
+            _ => None,
+        }
+    }
+
+    /// Whether HEAD holds it (`staged` and `history`); `None` for a working tree.
+    pub fn in_head(&self) -> Option<bool> {
+        match self {
+            Provenance::Worktree | Provenance::Untracked | Provenance::Tagged => None,
+            Provenance::Staged { in_head } => Some(*in_head),
+            Provenance::History { still_in_head, .. } => Some(*still_in_head),
+        }
+    }
+}
+
 /// One reportable problem at one place.
 #[derive(Clone, Debug)]
 pub struct Finding {
     pub rule: RuleId,
     pub severity: Severity,
-    pub source: Source,
+    pub provenance: Provenance,
     /// `/`-separated, relative to the scanned root (repo root for git sources).
     pub path: String,
     /// The scanned path or repository the path is relative to, as the user
@@ -116,28 +174,38 @@ pub struct Finding {
     pub column: Option<u64>,
     /// Set for credential findings, `None` for `.env` file findings.
     pub secret: Option<Secret>,
-    /// Set for history findings.
-    pub commit: Option<CommitInfo>,
-    /// History only: whether the credential can still be found at HEAD.
-    pub still_in_head: Option<bool>,
 }
 
 impl Finding {
-    /// A whole-file finding about a `.env` file: no line, no secret; a
-    /// history source fills in the commit afterwards.
-    pub fn dotenv_file(rule: RuleId, severity: Severity, source: Source, path: String) -> Finding {
+    /// A whole-file finding about a `.env` file: no line, no secret.
+    pub fn dotenv_file(
+        rule: RuleId,
+        severity: Severity,
+        provenance: Provenance,
+        path: String,
+    ) -> Finding {
         Finding {
             rule,
             severity,
-            source,
+            provenance,
             path,
             root: None,
             line: None,
             column: None,
             secret: None,
-            commit: None,
-            still_in_head: None,
         }
+    }
+
+    pub fn source(&self) -> Source {
+        self.provenance.source()
+    }
+
+    pub fn commit(&self) -> Option<&CommitInfo> {
+        self.provenance.commit()
+    }
+
+    pub fn fingerprint(&self) -> Option<&str> {
+        self.secret.as_ref().map(Secret::fingerprint)
     }
 
     /// The order of every report: by place first, so output is deterministic
@@ -149,43 +217,9 @@ impl Finding {
             self.line,
             self.column,
             self.rule,
-            self.commit.as_ref().map(|c| &c.date),
+            self.commit().map(|c| &c.date),
         )
     }
-}
-
-/// Counts that describe how much was scanned.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Summary {
-    pub findings: u64,
-    pub files_scanned: u64,
-    pub blobs_scanned: u64,
-    pub bytes_scanned: u64,
-    pub unreadable: u64,
-    pub elapsed_ms: u64,
-    /// History only: the repository is a shallow clone, so older commits were
-    /// not there to scan.
-    pub shallow: Option<bool>,
-    /// Everything asked for was scanned (`unscanned` is empty).
-    pub complete: bool,
-    /// What could not be scanned, by kind and cause.
-    pub unscanned: Vec<crate::coverage::Unscanned>,
-    /// How to scan what was missed, as the sources suggested.
-    pub fixes: Vec<String>,
-    /// Files that disappeared while the scan ran.
-    pub vanished: u64,
-    /// Findings dropped by allow rules and by the baseline.
-    pub suppressed_allow: u64,
-    pub suppressed_baseline: u64,
-}
-
-/// Everything a report writer needs.
-#[derive(Debug)]
-pub struct Report {
-    pub command: &'static str,
-    pub findings: Vec<Finding>,
-    pub remediation: crate::remediation::Plan,
-    pub summary: Summary,
 }
 
 #[cfg(test)]

@@ -6,10 +6,12 @@
 //! for one credential: which key (redacted as the Console lists it), where to
 //! click, which variable to change, and which dates to audit.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use crate::finding::{Finding, Source};
-use crate::rules::RuleId;
+use crate::core::finding::{Finding, Provenance, Source};
+use crate::core::quote::shell_quote;
+use crate::core::rules::{RuleId, Severity};
+use crate::core::verdict::Verification;
 
 /// The recovery plan for one distinct credential (one fingerprint).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,8 +22,8 @@ pub struct Remediation {
     /// History only: the earliest commit date that exposed the credential.
     pub first_leaked: Option<String>,
     pub steps: Vec<String>,
-    /// Set by `--verify` (see `anthropic::verify`).
-    pub verification: Option<crate::anthropic::verify::Verification>,
+    /// Set by `--verify` (see [`Plan::record_verdicts`]).
+    pub verification: Option<Verification>,
     /// `scan` only: every place it was found is a file git neither tracks
     /// nor ignores. It has not left the machine through git: it is at risk
     /// (one `git add` away), not leaked.
@@ -40,19 +42,46 @@ pub struct DotenvRemediation {
 pub struct Plan {
     pub credentials: Vec<Remediation>,
     pub dotenv_files: Vec<DotenvRemediation>,
+    /// Fingerprint → index in `credentials`: writers look a credential up
+    /// once per finding, and a file can hold tens of thousands.
+    by_fingerprint: HashMap<String, usize>,
+}
+
+impl Plan {
+    /// The entry of the credential with this fingerprint.
+    pub fn credential(&self, fingerprint: &str) -> Option<&Remediation> {
+        self.by_fingerprint
+            .get(fingerprint)
+            .map(|&i| &self.credentials[i])
+    }
+
+    /// Records `--verify`'s verdicts (by index in `credentials`) and lists
+    /// live credentials first, the rest in the order they had.
+    pub fn record_verdicts(&mut self, verdicts: Vec<(usize, Verification)>) {
+        for (i, verdict) in verdicts {
+            self.credentials[i].verification = Some(verdict);
+        }
+        // Stable: among live keys, and among the others, the order stays.
+        self.credentials
+            .sort_by_key(|r| !r.verification.as_ref().is_some_and(Verification::is_live));
+        self.index();
+    }
+
+    fn index(&mut self) {
+        self.by_fingerprint = (self.credentials.iter().enumerate())
+            .map(|(i, r)| (r.fingerprint.clone(), i))
+            .collect();
+    }
 }
 
 /// One plan entry per distinct credential, most severe first, then by when
 /// it leaked; one per `.env` file.
 pub fn plan(findings: &[Finding]) -> Plan {
-    let mut by_fingerprint: BTreeMap<String, Vec<&Finding>> = BTreeMap::new();
+    let mut by_fingerprint: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     let mut dotenv_files: BTreeMap<(&str, RuleId), &Finding> = BTreeMap::new();
     for finding in findings {
-        match &finding.secret {
-            Some(secret) => by_fingerprint
-                .entry(secret.fingerprint())
-                .or_default()
-                .push(finding),
+        match finding.fingerprint() {
+            Some(fingerprint) => by_fingerprint.entry(fingerprint).or_default().push(finding),
             None => {
                 dotenv_files
                     .entry((&finding.path, finding.rule))
@@ -62,7 +91,7 @@ pub fn plan(findings: &[Finding]) -> Plan {
     }
     let mut credentials: Vec<Remediation> = by_fingerprint
         .into_iter()
-        .map(|(fingerprint, found)| credential_plan(fingerprint, &found))
+        .map(|(fingerprint, found)| credential_plan(fingerprint.to_string(), &found))
         .collect();
     credentials.sort_by(|a, b| {
         (b.rule.base_severity(), &a.first_leaked, &a.fingerprint).cmp(&(
@@ -78,17 +107,20 @@ pub fn plan(findings: &[Finding]) -> Plan {
             rule: f.rule,
             steps: dotenv_steps(
                 f.rule,
-                f.source,
+                f.source(),
                 &f.path,
-                f.severity >= crate::rules::Severity::High,
-                f.still_in_head != Some(false),
+                f.severity >= Severity::High,
+                f.provenance.in_head() != Some(false),
             ),
         })
         .collect();
-    Plan {
+    let mut plan = Plan {
         credentials,
         dotenv_files,
-    }
+        by_fingerprint: HashMap::new(),
+    };
+    plan.index();
+    plan
 }
 
 fn credential_plan(fingerprint: String, found: &[&Finding]) -> Remediation {
@@ -100,21 +132,22 @@ fn credential_plan(fingerprint: String, found: &[&Finding]) -> Remediation {
         .unwrap_or_default();
     let first_leaked = found
         .iter()
-        .filter_map(|f| f.commit.as_ref().map(|c| c.date.clone()))
+        .filter_map(|f| f.commit().map(|c| c.date.clone()))
         .min();
     // A key that is only staged has not reached history; anything else has
     // been exposed to whoever can read the tree or the repository. The hook
     // also sees keys that HEAD already holds, when their file is edited.
-    let staged = found.iter().all(|f| f.source == Source::Staged);
-    let only_staged = staged && found.iter().all(|f| f.still_in_head != Some(true));
-    let at_risk = found
-        .iter()
-        .all(|f| f.source == Source::Worktree && f.still_in_head == Some(false));
+    let staged = found.iter().all(|f| f.source() == Source::Staged);
+    let only_staged = staged
+        && found
+            .iter()
+            .all(|f| f.provenance == Provenance::Staged { in_head: false });
+    let at_risk = found.iter().all(|f| f.provenance == Provenance::Untracked);
     let mut steps = Vec::new();
     if at_risk {
         let mut paths: Vec<&str> = found.iter().map(|f| f.path.as_str()).collect();
         paths.dedup();
-        let quoted: Vec<String> = paths.iter().map(|p| crate::messages::shell_quote(p)).collect();
+        let quoted: Vec<String> = paths.iter().map(|p| shell_quote(p)).collect();
         steps.push(format!(
             "{secret} is in {} that git does not track: it has not left this machine through \
              git, but one `git add` would commit it. Keep it out: `printf '%s\\n' {} >> \
@@ -145,7 +178,7 @@ fn credential_plan(fingerprint: String, found: &[&Finding]) -> Remediation {
         ));
     }
     // A committed key's exposure date is unknown here, as in a working tree.
-    let source = match first.source {
+    let source = match first.source() {
         Source::Staged if !only_staged => Source::Worktree,
         source => source,
     };
@@ -172,10 +205,15 @@ fn credential_plan(fingerprint: String, found: &[&Finding]) -> Remediation {
 }
 
 /// The five runbook steps for one credential, in the runbook's order.
-fn runbook(rule: RuleId, secret: &str, first_leaked: Option<&str>, source: Source) -> Vec<String> {
+pub fn runbook(
+    rule: RuleId,
+    secret: &str,
+    first_leaked: Option<&str>,
+    source: Source,
+) -> Vec<String> {
     vec![
         revoke_step(rule, secret),
-        regenerate_step(rule),
+        regenerate_step(rule, "the same workspace"),
         format!(
             "Update {var} in the .env of every server and CI secret store that used {secret}.",
             var = env_var(rule)
@@ -217,7 +255,9 @@ fn revoke_step(rule: RuleId, secret: &str) -> String {
     }
 }
 
-fn regenerate_step(rule: RuleId) -> String {
+/// `workspace`: where the replacement goes (`the same workspace`, or the
+/// one `revoke` read from the Admin API).
+pub fn regenerate_step(rule: RuleId, workspace: &str) -> String {
     match rule {
         RuleId::AnthropicAdminKey => {
             "Create a replacement admin key (Settings → Admin Keys → Create Key) only if you \
@@ -227,8 +267,7 @@ fn regenerate_step(rule: RuleId) -> String {
         RuleId::AnthropicOauthToken | RuleId::AnthropicSessionKey => {
             "Sign in again to get a new token; never copy it into files git can see.".to_string()
         }
-        _ => "Generate a replacement: Settings → API Keys → Create Key, in the same workspace."
-            .to_string(),
+        _ => format!("Generate a replacement: Settings → API Keys → Create Key, in {workspace}."),
     }
 }
 
@@ -280,7 +319,8 @@ fn dotenv_steps(
     holds_credential: bool,
     tracked: bool,
 ) -> Vec<String> {
-    let path = &crate::messages::shell_quote(path);
+    // Pasted into a shell by whoever follows the steps: one inert word.
+    let path = &shell_quote(path);
     match (rule, source) {
         (RuleId::DotenvUnignored, _) => vec![format!(
             "Add {path} to .gitignore before it is committed: `printf '%s\\n' {path} >> \
@@ -328,29 +368,28 @@ fn dotenv_steps(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{CommitInfo, Secret};
-    use crate::rules::Severity;
+    use crate::core::finding::{CommitInfo, Secret};
 
     fn key_finding(secret: &str, rule: RuleId, date: Option<&str>) -> Finding {
         Finding {
             rule,
             severity: rule.base_severity(),
-            source: if date.is_some() {
-                Source::History
-            } else {
-                Source::Worktree
+            provenance: match date {
+                Some(d) => Provenance::History {
+                    commit: CommitInfo {
+                        id: "0".repeat(40),
+                        author: "A <a@example.com>".into(),
+                        date: d.into(),
+                    },
+                    still_in_head: false,
+                },
+                None => Provenance::Worktree,
             },
             path: "a.py".into(),
             root: None,
             line: Some(1),
             column: Some(1),
             secret: Some(Secret::new(secret.into())),
-            commit: date.map(|d| CommitInfo {
-                id: "0".repeat(40),
-                author: "A <a@example.com>".into(),
-                date: d.into(),
-            }),
-            still_in_head: date.map(|_| false),
         }
     }
 
@@ -403,7 +442,7 @@ mod tests {
         let finding = Finding::dotenv_file(
             RuleId::DotenvCommitted,
             Severity::High,
-            Source::Worktree,
+            Provenance::Worktree,
             "deploy/.env".into(),
         );
         let plan = plan(&[finding]);

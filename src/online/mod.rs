@@ -19,12 +19,12 @@
 //!
 //! The layers, bottom up: [`base_url`] (where), [`client`] (how: timeouts,
 //! retries, redaction of errors), [`admin`] (the Admin API's wire types),
-//! [`leaked`] (which keys, from a report or a fresh scan, and matching them
-//! to the organization's keys), then one module per command. [`args`] holds
-//! their command-line options so `cli.rs` only plugs them in.
+//! [`leaked`] (which keys, from a saved report or a fresh scan's plan, and
+//! matching them to the organization's keys), then one module per command.
+//! None of it scans: the keys come from the caller (`cli`), as a plan.
+//! The verdicts `--verify` produces are core data (`core::verdict`).
 
 pub mod admin;
-pub mod args;
 pub mod base_url;
 pub mod client;
 pub mod leaked;
@@ -43,8 +43,5 @@ pub const ADMIN_KEY_ENV: &str = "ANTHROPIC_ADMIN_KEY";
 /// Now, as RFC 3339 UTC to the second (`2026-01-02T03:04:05Z`), the format
 /// of every date in antleak's reports.
 pub fn now_rfc3339() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    let now = now.replace_nanosecond(0).unwrap_or(now);
-    now.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| now.unix_timestamp().to_string())
+    crate::core::time::rfc3339_utc(time::OffsetDateTime::now_utc().unix_timestamp())
 }

@@ -1,7 +1,9 @@
-//! Keys for unit tests, made at run time from a seed: no key literal is
-//! ever written in the source (the repository scans itself).
+//! Keys for the tests (unit and integration), made at run time from a seed:
+//! no key literal is ever written in the source (the repository scans
+//! itself). Public only for the integration tests and fuzz targets.
 
-const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+/// The characters of a key body.
+pub const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
 
 /// `len` characters drawn from the key alphabet, deterministic in `seed`.
 pub fn random_body(len: usize, seed: u64) -> String {

@@ -11,15 +11,13 @@
 
 use std::path::Path;
 
-use anyhow::{Context as _, Result, bail};
-use serde::Deserialize;
+use anyhow::{Context as _, Result};
 
 use super::admin::ApiKey;
-use super::args::{Context, LeakedArgs};
-use crate::config::Files;
-use crate::filters::Filters;
-use crate::rules::RuleId;
-use crate::sources::{self, Stats, history};
+use crate::core::finding::Source;
+use crate::core::remediation::{Plan, runbook};
+use crate::core::rules::RuleId;
+use crate::report::saved::SavedReport;
 
 /// One distinct leaked credential.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,94 +28,59 @@ pub struct LeakedKey {
     pub rule: RuleId,
     /// RFC 3339; `None` when the source cannot tell (a working-tree scan).
     pub first_leaked: Option<String>,
+    /// Its recovery runbook, as the report wrote it.
+    pub steps: Vec<String>,
 }
 
-/// Reads the leaked keys the user pointed at: `--report FILE`, else the
-/// history of `--repo` (default: the current repository), with the same
-/// allow-list and baseline a `history` scan would apply.
-pub fn load(args: &LeakedArgs, context: &Context) -> Result<Vec<LeakedKey>> {
-    match &args.report {
-        Some(path) => from_report(path),
-        None => from_history(args.repo.as_deref(), context),
-    }
-}
-
-#[derive(Deserialize)]
-struct ReportFile {
-    schema_version: u32,
-    tool: Tool,
-    #[serde(default)]
-    remediation: Vec<ReportRemediation>,
-}
-
-#[derive(Deserialize)]
-struct Tool {
-    name: String,
-}
-
-#[derive(Deserialize)]
-struct ReportRemediation {
-    fingerprint: String,
-    secret_redacted: String,
-    rule: String,
-    first_leaked: Option<String>,
-}
-
-pub fn from_report(path: &Path) -> Result<Vec<LeakedKey>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("{}: cannot read report", path.display()))?;
-    let report: ReportFile = serde_json::from_str(&text)
-        .map_err(|err| anyhow::anyhow!("{}: not an antleak JSON report ({err})", path.display()))?;
-    if report.tool.name != "antleak" || report.schema_version != 1 {
-        bail!(
-            "{}: not an antleak JSON report of schema_version 1",
-            path.display()
-        );
-    }
-    report
-        .remediation
-        .into_iter()
-        .map(|r| {
-            let rule = RuleId::ALL
-                .into_iter()
-                .find(|rule| rule.as_str() == r.rule)
-                .with_context(|| format!("{}: unknown rule {:?}", path.display(), r.rule))?;
-            Ok(LeakedKey {
-                redacted: r.secret_redacted,
-                fingerprint: r.fingerprint,
-                rule,
-                first_leaked: r.first_leaked,
+impl LeakedKey {
+    /// The credentials of a fresh scan's plan.
+    pub fn from_plan(plan: &Plan) -> Vec<LeakedKey> {
+        plan.credentials
+            .iter()
+            .map(|r| LeakedKey {
+                redacted: r.secret_redacted.clone(),
+                fingerprint: r.fingerprint.clone(),
+                rule: r.rule,
+                first_leaked: r.first_leaked.clone(),
+                steps: r.steps.clone(),
             })
-        })
-        .collect()
-}
+            .collect()
+    }
 
-fn from_history(repo: Option<&Path>, context: &Context) -> Result<Vec<LeakedKey>> {
-    let repo = sources::open_repo(repo)?;
-    let root = sources::repo_root(&repo);
-    let filters = Filters::load(
-        context.config.as_deref(),
-        context.baseline.as_deref(),
-        root.as_deref(),
-        &Files::Disk,
-    )?;
-    let options = history::Options {
-        threads: context.threads,
-        range: None,
-        // Revoking what a shallow clone shows is still worth doing.
-        allow_shallow: true,
-    };
-    let findings = filters.apply(history::scan(&repo, &options, &Stats::default())?.findings);
-    Ok(crate::remediation::plan(&findings)
-        .credentials
-        .into_iter()
-        .map(|r| LeakedKey {
-            redacted: r.secret_redacted,
-            fingerprint: r.fingerprint,
-            rule: r.rule,
-            first_leaked: r.first_leaked,
-        })
-        .collect())
+    /// The credentials of a saved report (`--report FILE`).
+    pub fn from_report(path: &Path) -> Result<Vec<LeakedKey>> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot read report", path.display()))?;
+        SavedReport::parse(&text, path)?
+            .remediation
+            .into_iter()
+            .map(|r| {
+                let rule = RuleId::from_id(&r.rule)
+                    .with_context(|| format!("{}: unknown rule {:?}", path.display(), r.rule))?;
+                Ok(LeakedKey {
+                    redacted: r.secret_redacted,
+                    fingerprint: r.fingerprint,
+                    rule,
+                    first_leaked: r.first_leaked,
+                    steps: r.steps,
+                })
+            })
+            .collect()
+    }
+
+    /// The runbook steps that come after revoking it.
+    pub fn next_steps(&self) -> &[String] {
+        self.steps.get(1..).unwrap_or_default()
+    }
+
+    /// The runbook's revoke step, for a credential the Admin API cannot
+    /// deactivate.
+    pub fn revoke_by_hand(&self) -> String {
+        match self.steps.first() {
+            Some(step) => step.clone(),
+            None => runbook(self.rule, &self.redacted, None, Source::History).remove(0),
+        }
+    }
 }
 
 /// What the organization's list says about one leaked key.
@@ -164,7 +127,7 @@ pub fn is_org_api_key(rule: RuleId) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::Secret;
+    use crate::core::finding::Secret;
 
     fn api_key(id: &str, hint: &str) -> ApiKey {
         serde_json::from_value(serde_json::json!({
@@ -196,6 +159,7 @@ mod tests {
             fingerprint: "f".into(),
             rule: RuleId::AnthropicApiKey,
             first_leaked: None,
+            steps: Vec::new(),
         };
         let keys = vec![
             api_key("a", "sk-ant-api03-R2D...igAA"),

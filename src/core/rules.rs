@@ -7,9 +7,8 @@
 
 use serde::Serialize;
 
-/// Rule ids as fixed by the SPEC; serialised in kebab case.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
+/// Rule ids as reports name them ([`RuleId::as_str`], the one spelling).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RuleId {
     AnthropicAdminKey,
     AnthropicApiKey,
@@ -41,6 +40,11 @@ impl RuleId {
             RuleId::DotenvCommitted => "dotenv-committed",
             RuleId::DotenvUnignored => "dotenv-unignored",
         }
+    }
+
+    /// The rule a report names `id`.
+    pub fn from_id(id: &str) -> Option<RuleId> {
+        RuleId::ALL.into_iter().find(|rule| rule.as_str() == id)
     }
 
     /// One line for humans (and SARIF's short description).
@@ -75,6 +79,12 @@ impl RuleId {
 
     pub fn is_credential(self) -> bool {
         !matches!(self, RuleId::DotenvCommitted | RuleId::DotenvUnignored)
+    }
+}
+
+impl Serialize for RuleId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 
@@ -231,7 +241,7 @@ mod tests {
     use super::*;
 
     fn random_body(len: usize, seed: u64) -> Vec<u8> {
-        crate::test_keys::random_body(len, seed).into_bytes()
+        crate::core::test_keys::random_body(len, seed).into_bytes()
     }
 
     fn full_body(seed: u64) -> Vec<u8> {

@@ -1,7 +1,7 @@
-//! The command-line options of `--verify`, `revoke` and `audit`, kept here
-//! so `cli.rs` only plugs them in. The base URL is an option on purpose:
-//! the command line and the environment are the only places allowed to say
-//! where keys go (see [`super::base_url`]).
+//! The command-line options of `--verify`, `revoke` and `audit`, and their
+//! translation into the options of `online`. The base URL is an option on
+//! purpose: the command line and the environment are the only places
+//! allowed to say where keys go (see [`crate::online::base_url`]).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -9,8 +9,8 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 use clap::Args;
 
-use super::base_url::BaseUrl;
-use super::verify;
+use crate::online::base_url::BaseUrl;
+use crate::online::{revoke, usage, verify};
 
 /// Where and how patiently to call the API.
 #[derive(Args, Debug, Clone)]
@@ -122,15 +122,27 @@ pub struct AuditArgs {
     pub api: ApiArgs,
 }
 
-/// What `revoke` and `audit` take from the global options.
-#[derive(Debug, Clone)]
-pub struct Context {
-    pub format: crate::report::Format,
-    pub output: Option<PathBuf>,
-    pub config: Option<PathBuf>,
-    pub baseline: Option<PathBuf>,
-    pub threads: usize,
-    pub quiet: bool,
+impl RevokeArgs {
+    pub fn options(&self) -> Result<revoke::Options> {
+        Ok(revoke::Options {
+            yes: self.yes,
+            dry_run: self.dry_run,
+            base: self.api.base_url()?,
+            timeout: self.api.timeout()?,
+        })
+    }
+}
+
+impl AuditArgs {
+    pub fn options(&self, json: bool, output: Option<PathBuf>) -> Result<usage::Options> {
+        Ok(usage::Options {
+            since: self.since.clone(),
+            base: self.api.base_url()?,
+            timeout: self.api.timeout()?,
+            json,
+            output,
+        })
+    }
 }
 
 fn seconds(flag: &str, value: f64) -> Result<Duration> {

@@ -10,22 +10,37 @@
 //! What leaves the machine: the admin key (`ANTHROPIC_ADMIN_KEY`) and the
 //! matched key ids and dates in the queries. Never a leaked key.
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::path::PathBuf;
+use std::time::Duration;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use serde::Serialize;
 
 use super::admin::{Admin, ApiKey, UsageBucket};
-use super::args::{AuditArgs, Context};
+use super::base_url::BaseUrl;
 use super::leaked::{self, Found, LeakedKey};
 use super::prices::PriceTable;
-use crate::cli::Outcome;
-use crate::report::Format;
+use crate::config::PriceEntry;
+use crate::exit::Outcome;
 
-pub fn run(args: &AuditArgs, context: &Context) -> Result<Outcome> {
-    if context.format == Format::Sarif {
-        bail!("audit: --format sarif does not apply; use human or json");
-    }
+/// How `audit` runs.
+pub struct Options {
+    /// `YYYY-MM-DD` to start from instead of each key's first leak.
+    pub since: Option<String>,
+    pub base: BaseUrl,
+    pub timeout: Duration,
+    pub json: bool,
+    pub output: Option<PathBuf>,
+}
+
+/// The leaked keys to audit, and the `[prices]` of the config that applies.
+pub type Leaked = (Vec<LeakedKey>, BTreeMap<String, PriceEntry>);
+
+/// `leaked` reads the keys (a saved report, or a history scan) once the
+/// arguments and the admin key have been checked.
+pub fn run(args: &Options, leaked: impl FnOnce() -> Result<Leaked>) -> Result<Outcome> {
     let since = match &args.since {
         Some(text) => Some(
             day_of(text)
@@ -33,20 +48,11 @@ pub fn run(args: &AuditArgs, context: &Context) -> Result<Outcome> {
         ),
         None => None,
     };
-    let admin = Admin::from_env(args.api.base_url()?, args.api.timeout()?)?;
-    let leaked = leaked::load(&args.leaked, context)?;
+    let admin = Admin::from_env(args.base.clone(), args.timeout)?;
     // Prices may come from the scanned repository's .antleak.toml: they
     // change an estimate, never where anything is sent.
-    let config_root = match &args.leaked.report {
-        Some(_) => None,
-        None => crate::sources::open_repo(args.leaked.repo.as_deref())
-            .ok()
-            .and_then(|repo| crate::sources::repo_root(&repo)),
-    };
-    let prices = PriceTable::new(&crate::config::load_prices(
-        context.config.as_deref(),
-        config_root.as_deref(),
-    )?);
+    let (leaked, prices) = leaked()?;
+    let prices = PriceTable::new(&prices);
     let org_keys = if leaked.iter().any(|k| leaked::is_org_api_key(k.rule)) {
         admin.list_api_keys()?
     } else {
@@ -58,11 +64,11 @@ pub fn run(args: &AuditArgs, context: &Context) -> Result<Outcome> {
     }
     let needs_attention = audits.iter().any(KeyAudit::needs_attention);
     let base = admin.base().to_string();
-    let render = |out: &mut dyn Write| match context.format {
-        Format::Json => write_json(&audits, out),
-        _ => write_human(&audits, &base, out),
+    let render = |out: &mut dyn Write| match args.json {
+        true => write_json(&audits, out),
+        false => write_human(&audits, &base, out),
     };
-    match &context.output {
+    match &args.output {
         Some(path) => crate::report::write_file(path, render)?,
         None => {
             let stdout = io::stdout();
@@ -346,7 +352,7 @@ struct JsonTool {
 struct JsonKey<'a> {
     secret_redacted: &'a str,
     fingerprint: &'a str,
-    rule: crate::rules::RuleId,
+    rule: crate::core::rules::RuleId,
     first_leaked: Option<&'a str>,
     /// `audited`, `not_an_api_key`, `no_match`, `several_matches`, `no_leak_date`.
     result: &'static str,
