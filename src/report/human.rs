@@ -113,8 +113,7 @@ pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<(
         write_steps(out, &entry.steps)?;
     }
     if report.command == Command::Staged {
-        let all: Vec<&Finding> = report.findings.iter().collect();
-        write_staged_footer(out, already_committed(&all))?;
+        write_staged_footer(out, report)?;
     }
     writeln!(out)?;
     writeln!(out, "{}", summary_line(report))
@@ -128,14 +127,15 @@ fn already_committed(found: &[&Finding]) -> bool {
         .any(|f| f.provenance == Provenance::Staged { in_head: true })
 }
 
-/// The pre-commit hook's way out: what was stopped, and the two deliberate
-/// escapes.
-fn write_staged_footer(out: &mut dyn Write, already_committed: bool) -> io::Result<()> {
+/// The pre-commit hook's way out: what was stopped, and the deliberate
+/// escapes that apply to what was found.
+fn write_staged_footer(out: &mut dyn Write, report: &Report) -> io::Result<()> {
+    let found: Vec<&Finding> = report.findings.iter().collect();
     writeln!(out)?;
     writeln!(
         out,
         "{}",
-        if already_committed {
+        if already_committed(&found) {
             "Some of this is in HEAD already, so it has leaked: follow those checklists in full. \
              Then fix the staged files, `git add` them and commit again."
         } else {
@@ -143,10 +143,20 @@ fn write_staged_footer(out: &mut dyn Write, already_committed: bool) -> io::Resu
              again."
         }
     )?;
-    writeln!(
-        out,
-        "  False positive? Add `antleak:allow` to that line (in a comment) and stage it again."
-    )?;
+    if found.iter().any(|f| f.secret.is_some()) {
+        writeln!(
+            out,
+            "  A key that is not one (a test fixture)? Add `antleak:allow` to its line, in a \
+             comment, and stage it again."
+        )?;
+    }
+    if found.iter().any(|f| f.secret.is_none()) {
+        writeln!(
+            out,
+            "  A .env file meant to be committed holds no values: name it .env.example (templates \
+             are not findings), or list its path under [allow] paths in .antleak.toml."
+        )?;
+    }
     writeln!(
         out,
         "  To commit anyway, deliberately: `git commit --no-verify` skips this check."
