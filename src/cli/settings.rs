@@ -5,7 +5,7 @@
 use std::io::IsTerminal;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use super::args::{ColorChoice, FilterArgs, GlobalArgs, ReportArgs, ThreadsArgs};
 use crate::config::{self, Files};
@@ -57,18 +57,23 @@ impl FilterArgs {
         let allow = config::load_allow(self.config.as_deref(), config_root, files)?;
         let baseline = match &self.baseline {
             None => None,
-            Some(path) => Some(
-                match files
-                    .read(path, true)
-                    .with_context(|| format!("{}: cannot read baseline", path.display()))?
-                {
+            Some(path) => {
+                let text = files.read(path, true).map_err(|err| {
+                    // Named once: the reader's own error names the path too.
+                    anyhow::anyhow!(
+                        "{}: cannot read baseline: {}",
+                        path.display(),
+                        err.root_cause()
+                    )
+                })?;
+                Some(match text {
                     // Added inside the range: it cannot hide what the range adds.
                     None => Baseline::default(),
                     Some(text) => {
                         Baseline::new(SavedReport::parse(&text, path)?.baseline_entries())
                     }
-                },
-            ),
+                })
+            }
         };
         Ok(Filters::new(allow, baseline))
     }

@@ -258,19 +258,15 @@ fn severity(severity: Severity) -> ColoredString {
 
 fn summary_line(report: &Report) -> String {
     let s = &report.summary;
-    let scanned = if s.files_scanned > 0 || s.blobs_scanned == 0 {
-        format!(
-            "{} file{}",
-            s.files_scanned,
-            plural(s.files_scanned as usize)
-        )
-    } else {
-        format!(
-            "{} blob{}",
-            s.blobs_scanned,
-            plural(s.blobs_scanned as usize)
-        )
+    // One count, named for what the command reads: a history blob is one
+    // version of a file.
+    let count = s.files_scanned + s.blobs_scanned;
+    let what = match report.command {
+        Command::Scan => "file",
+        Command::Staged => "staged file",
+        Command::History => "file version",
     };
+    let scanned = format!("{count} {what}{}", plural(count as usize));
     let mut line = format!(
         "{} finding{} · {scanned} · {:.1} MB · {:.2} s",
         s.findings,
