@@ -38,3 +38,18 @@ fn usage_errors_are_one_line_exit_2_and_help_is_exit_0() {
     assert!(run.stdout.contains("Exit codes"));
     sb.antleak(&["--version"]).assert_code(0);
 }
+
+#[test]
+fn a_missing_baseline_is_named_once_in_one_line() {
+    let sb = Sandbox::new();
+    sb.write("a.txt", "x\n");
+    let run = sb.antleak(&["scan", "a.txt", "--baseline", "nope.json"]);
+    run.assert_code(2);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert_eq!(run.stderr.matches("nope.json").count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot read baseline"),
+        "{}",
+        run.stderr
+    );
+}

@@ -582,3 +582,41 @@ fn progress_is_drawn_on_a_terminal_only_and_never_with_quiet() {
     piped.assert_code(0);
     assert!(piped.stderr.is_empty(), "{:?}", piped.stderr);
 }
+
+#[test]
+fn output_files_keep_the_mode_of_the_file_they_replace_or_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::new();
+    sb.write("a.txt", "nothing here\n");
+    let mode = |rel: &str| {
+        std::fs::metadata(sb.path(rel))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    // A new file: what the umask gives (the tests' process keeps the
+    // default umask of the machine, 022 here and on CI).
+    let umask = {
+        let out = std::process::Command::new("sh")
+            .args(["-c", "umask"])
+            .output()
+            .unwrap();
+        u32::from_str_radix(String::from_utf8_lossy(&out.stdout).trim(), 8).unwrap()
+    };
+    sb.antleak(&["scan", "a.txt", "-o", "new.txt"])
+        .assert_code(0);
+    assert_eq!(mode("new.txt"), 0o666 & !umask);
+    sb.write("old.txt", "");
+    std::fs::set_permissions(sb.path("old.txt"), std::fs::Permissions::from_mode(0o640)).unwrap();
+    sb.antleak(&[
+        "scan",
+        "a.txt",
+        "-o",
+        "old.txt",
+        "--write-baseline",
+        "old.txt",
+    ])
+    .assert_code(0);
+    assert_eq!(mode("old.txt"), 0o640);
+}

@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 
+use super::args::ReportArgs;
 use super::online_args::{AuditArgs, LeakedArgs, RevokeArgs, VerifyArgs};
 use super::progress::with_progress;
 use super::settings::Settings;
@@ -21,7 +22,7 @@ use crate::core::remediation::{self, Plan};
 use crate::exit::Outcome;
 use crate::online::leaked::LeakedKey;
 use crate::online::{revoke, usage, verify};
-use crate::report::{self, Command, Format, Report, Summary};
+use crate::report::{self, Command, Report, Summary};
 use crate::sources::{self, Stats, history, staged, worktree};
 
 /// What a scan command found, before it is planned and reported.
@@ -34,6 +35,7 @@ struct Scanned {
 
 pub fn scan(
     settings: &Settings,
+    report: &ReportArgs,
     paths: &[PathBuf],
     no_ignore: bool,
     verify: &VerifyArgs,
@@ -43,7 +45,8 @@ pub fn scan(
     let stats = Stats::default();
     let config_root = scan_config_root(paths)?;
     let filters = settings
-        .filters(config_root.as_deref(), &Files::Disk)?
+        .filters
+        .load(config_root.as_deref(), &Files::Disk)?
         .with_prefixes(scan_prefixes(paths, config_root.as_deref()));
     let options = worktree::Options {
         threads: settings.threads,
@@ -57,25 +60,26 @@ pub fn scan(
         findings: apply(&filters, found, &stats),
         shallow: None,
     };
-    report_scan(settings, scanned, &stats, started, verify.as_ref())
+    report_scan(settings, report, scanned, &stats, started, verify.as_ref())
 }
 
-pub fn staged(settings: &Settings, repo: Option<&Path>) -> Result<Outcome> {
+pub fn staged(settings: &Settings, report: &ReportArgs, repo: Option<&Path>) -> Result<Outcome> {
     let started = Instant::now();
     let stats = Stats::default();
     let repo = sources::open_repo(repo)?;
-    let filters = settings.filters(sources::repo_root(&repo).as_deref(), &Files::Disk)?;
+    let filters = (settings.filters).load(sources::repo_root(&repo).as_deref(), &Files::Disk)?;
     let found = staged::scan(&repo, &stats)?;
     let scanned = Scanned {
         command: Command::Staged,
         findings: apply(&filters, found, &stats),
         shallow: None,
     };
-    report_scan(settings, scanned, &stats, started, None)
+    report_scan(settings, report, scanned, &stats, started, None)
 }
 
 pub fn history(
     settings: &Settings,
+    report: &ReportArgs,
     repos: Vec<PathBuf>,
     repos_under: Option<&Path>,
     range: Option<&str>,
@@ -95,7 +99,7 @@ pub fn history(
         findings,
         shallow: Some(shallow),
     };
-    report_scan(settings, scanned, &stats, started, verify.as_ref())
+    report_scan(settings, report, scanned, &stats, started, verify.as_ref())
 }
 
 /// Drops what the allow-list and the baseline accept, counting it.
@@ -133,7 +137,7 @@ fn history_findings(
             None => Files::Disk,
         };
         let root = sources::repo_root(&repo);
-        let filters = settings.filters(root.as_deref(), &files)?;
+        let filters = settings.filters.load(root.as_deref(), &files)?;
         let options = history::Options {
             threads: settings.threads,
             range: range.map(str::to_string),
@@ -156,6 +160,7 @@ fn history_findings(
 /// Plans, verifies (if asked) and writes the report of a scan.
 fn report_scan(
     settings: &Settings,
+    args: &ReportArgs,
     scanned: Scanned,
     stats: &Stats,
     started: Instant,
@@ -193,12 +198,12 @@ fn report_scan(
     };
     // A reader that stopped early (`antleak scan | head`) is not an error,
     // but the exit code still tells whether anything was found.
-    if let Err(err) = report::write(&report, settings.style(), settings.output.as_deref())
+    if let Err(err) = report::write(&report, args.style(settings.quiet), args.output.as_deref())
         && !super::is_broken_pipe(&err)
     {
         return Err(err);
     }
-    if let Some(path) = &settings.write_baseline {
+    if let Some(path) = &args.write_baseline {
         report::write_baseline(&report, path)?;
     }
     let summary = &report.summary;
@@ -219,19 +224,11 @@ fn report_scan(
 }
 
 pub fn revoke(settings: &Settings, args: &RevokeArgs) -> Result<Outcome> {
-    if settings.format != Format::Human || settings.output.is_some() {
-        anyhow::bail!(
-            "revoke: shows its plan and asks on the terminal; --format and --output do not apply"
-        );
-    }
     revoke::run(&args.options()?, || leaked_keys(settings, &args.leaked))
 }
 
 pub fn audit(settings: &Settings, args: &AuditArgs) -> Result<Outcome> {
-    if settings.format == Format::Sarif {
-        anyhow::bail!("audit: --format sarif does not apply; use human or json");
-    }
-    let options = args.options(settings.format == Format::Json, settings.output.clone())?;
+    let options = args.options()?;
     usage::run(&options, || {
         let keys = leaked_keys(settings, &args.leaked)?;
         // Prices may come from the scanned repository's .antleak.toml: they
@@ -240,7 +237,8 @@ pub fn audit(settings: &Settings, args: &AuditArgs) -> Result<Outcome> {
             Some(_) => None,
             None => sources::repo_root(&sources::open_repo(args.leaked.repo.as_deref())?),
         };
-        let prices = config::load_prices(settings.config.as_deref(), config_root.as_deref())?;
+        let prices =
+            config::load_prices(settings.filters.config.as_deref(), config_root.as_deref())?;
         Ok((keys, prices))
     })
 }
