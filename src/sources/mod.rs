@@ -106,7 +106,9 @@ impl Stats {
                     Some(io) => {
                         self.not_scanned("directories", &err.to_string(), io_reason(io), &err)
                     }
-                    None => self.not_scanned("directories", &err.to_string(), "unreadable", &err),
+                    // Not an I/O failure (a bad glob in an ignore file):
+                    // nothing was left unread.
+                    None => self.doubt(&err.to_string(), "nothing was skipped for it"),
                 }
                 None
             }
