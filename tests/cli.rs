@@ -47,5 +47,9 @@ fn a_missing_baseline_is_named_once_in_one_line() {
     run.assert_code(2);
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
     assert_eq!(run.stderr.matches("nope.json").count(), 1, "{}", run.stderr);
-    assert!(run.stderr.contains("cannot read baseline"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot read baseline"),
+        "{}",
+        run.stderr
+    );
 }
