@@ -387,7 +387,49 @@ fn several_roots_and_a_file_root() {
         .iter()
         .map(|f| (f["root"].as_str().unwrap(), f["path"].as_str().unwrap()))
         .collect();
-    assert_eq!(roots, vec![("one", "x.py"), ("two/y.py", "y.py")]);
+    // root/path opens the file from where the command ran.
+    assert_eq!(roots, vec![("one", "x.py"), ("two", "y.py")]);
+}
+
+#[test]
+fn paths_open_from_where_the_command_ran_and_sarif_resolves_from_the_repository_root() {
+    let sb = Sandbox::new();
+    sb.init();
+    let key = fake_key("api03", 92);
+    sb.write("src/app/k.py", format!("K = '{key}'\n"));
+    sb.write("README.md", "x\n");
+    sb.git(&["add", "-A"]);
+    let report = sb.antleak(&["scan", "src", "--format", "json"]).report();
+    let [f] = &report.findings[..] else {
+        panic!("{report:#?}")
+    };
+    assert_eq!(
+        (f.root.as_deref(), f.path.as_deref()),
+        (Some("src"), Some("app/k.py"))
+    );
+    let human = sb.antleak(&["scan", "src", "--color", "never"]);
+    assert!(
+        human.stdout.contains("    src/app/k.py:1:6"),
+        "{}",
+        human.stdout
+    );
+
+    // From a subdirectory, SARIF still names the file from the repository
+    // root, and says where that root is.
+    for (dir, arg) in [("", "src"), ("src", "."), ("src/app", "k.py")] {
+        let run = sb.antleak_in(dir, &["scan", arg, "--format", "sarif"]);
+        run.assert_code(1);
+        let sarif: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        let run0 = &sarif["runs"][0];
+        let artifact = &run0["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+        assert_eq!(artifact["uri"], "src/app/k.py", "from {dir:?}");
+        assert_eq!(artifact["uriBaseId"], "SRCROOT");
+        let root = run0["originalUriBaseIds"]["SRCROOT"]["uri"]
+            .as_str()
+            .unwrap();
+        let expected = format!("file://{}/", sb.root.canonicalize().unwrap().display());
+        assert_eq!(root, expected);
+    }
 }
 
 #[test]

@@ -22,7 +22,7 @@ use crate::core::remediation::{self, Plan};
 use crate::exit::Outcome;
 use crate::online::leaked::LeakedKey;
 use crate::online::{revoke, usage, verify};
-use crate::report::{self, Command, Report, Summary};
+use crate::report::{self, Command, Report, Summary, UriBase};
 use crate::sources::{self, Stats, history, staged, worktree};
 
 /// What a scan command found, before it is planned and reported.
@@ -31,6 +31,8 @@ struct Scanned {
     findings: Vec<Finding>,
     /// History only: whether a repository was a shallow clone.
     shallow: Option<bool>,
+    /// Where SARIF's relative paths resolve from.
+    uri_base: Option<UriBase>,
 }
 
 pub fn scan(
@@ -44,10 +46,11 @@ pub fn scan(
     let verify = verify.options()?;
     let stats = Stats::default();
     let config_root = scan_config_root(paths)?;
+    let prefixes = scan_prefixes(paths, config_root.as_deref());
     let filters = settings
         .filters
         .load(config_root.as_deref(), &Files::Disk)?
-        .with_prefixes(scan_prefixes(paths, config_root.as_deref()));
+        .with_prefixes(prefixes.clone());
     let options = worktree::Options {
         threads: settings.threads,
         no_ignore,
@@ -59,6 +62,9 @@ pub fn scan(
         command: Command::Scan,
         findings: apply(&filters, found, &stats),
         shallow: None,
+        uri_base: config_root
+            .and_then(|dir| dir.canonicalize().ok())
+            .map(|dir| UriBase { dir, prefixes }),
     };
     report_scan(settings, report, scanned, &stats, started, verify.as_ref())
 }
@@ -73,6 +79,7 @@ pub fn staged(settings: &Settings, report: &ReportArgs, repo: Option<&Path>) -> 
         command: Command::Staged,
         findings: apply(&filters, found, &stats),
         shallow: None,
+        uri_base: repo_uri_base(&repo),
     };
     report_scan(settings, report, scanned, &stats, started, None)
 }
@@ -94,10 +101,18 @@ pub fn history(
         dirs.extend(sources::repos::find_under(folder, &stats)?);
     }
     let (findings, shallow) = history_findings(settings, &dirs, range, allow_shallow, &stats)?;
+    // One repository: paths are relative to its root. Several: each finding
+    // carries its repository as `root`, and URIs are written with it.
+    let uri_base = match &dirs[..] {
+        [] => repo_uri_base(&sources::open_repo(None)?),
+        [one] => repo_uri_base(&sources::open_repo(Some(one))?),
+        _ => None,
+    };
     let scanned = Scanned {
         command: Command::History,
         findings,
         shallow: Some(shallow),
+        uri_base,
     };
     report_scan(settings, report, scanned, &stats, started, verify.as_ref())
 }
@@ -170,6 +185,7 @@ fn report_scan(
         command,
         findings,
         shallow,
+        uri_base,
     } = scanned;
     let summary = Summary {
         findings: findings.len() as u64,
@@ -195,6 +211,7 @@ fn report_scan(
         remediation: plan,
         findings,
         summary,
+        uri_base,
     };
     // A reader that stopped early (`antleak scan | head`) is not an error,
     // but the exit code still tells whether anything was found.
@@ -257,6 +274,16 @@ fn leaked_keys(settings: &Settings, args: &LeakedArgs) -> Result<Vec<LeakedKey>>
     Ok(LeakedKey::from_plan(&plan))
 }
 
+/// A repository's findings resolve from its work tree (its git directory,
+/// bare).
+fn repo_uri_base(repo: &git2::Repository) -> Option<UriBase> {
+    let dir = sources::repo_root(repo)?.canonicalize().ok()?;
+    Some(UriBase {
+        dir,
+        prefixes: HashMap::new(),
+    })
+}
+
 /// Where `scan` looks for `.antleak.toml`: the root of the repository that
 /// holds the first path, or that path itself outside a repository. A
 /// repository that exists but cannot be opened is an error: which config
@@ -291,7 +318,7 @@ fn scan_prefixes(paths: &[PathBuf], config_root: Option<&Path>) -> HashMap<Optio
                 .components()
                 .map(|c| format!("{}/", c.as_os_str().to_string_lossy()))
                 .collect();
-            Some((sources::root_label(paths, path), prefix))
+            Some((worktree::root_label(paths, path, path.is_dir()), prefix))
         })
         .collect()
 }

@@ -261,7 +261,13 @@ fn location(f: &Finding) -> String {
     let mut place = String::new();
     if let Some(root) = &f.root {
         place.push_str(&escape_control(root));
-        place.push_str(": ");
+        // A scanned directory joins its paths into one that opens from where
+        // the command ran; a repository names what its paths are inside of.
+        place.push_str(if f.provenance == Provenance::Worktree {
+            "/"
+        } else {
+            ": "
+        });
     }
     place.push_str(&escape_control(&f.path));
     if let (Some(line), Some(column)) = (f.line, f.column) {

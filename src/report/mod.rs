@@ -12,10 +12,11 @@ pub mod json;
 pub mod sarif;
 pub mod saved;
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::{self, Write};
 use std::os::unix::fs::FileTypeExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
@@ -72,6 +73,17 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub remediation: Plan,
     pub summary: Summary,
+    pub uri_base: Option<UriBase>,
+}
+
+/// Where the files of a report are, for consumers that resolve paths from
+/// the repository root (SARIF's `originalUriBaseIds`): the repository root
+/// (or the scanned directory outside a repository), and for each scanned
+/// root, by the `root` its findings carry, the path from there to it.
+#[derive(Debug)]
+pub struct UriBase {
+    pub dir: PathBuf,
+    pub prefixes: HashMap<Option<String>, String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
