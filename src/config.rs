@@ -208,6 +208,10 @@ impl<'r> Files<'r> {
             .metadata()
             .with_context(|| format!("{}: cannot read", path.display()))?;
         if !metadata.is_file() {
+            // `--config /dev/null`: the usual way to say "no config".
+            if is_dev_null(&metadata) {
+                return Ok(Some(String::new()));
+            }
             anyhow::bail!("{}: not a regular file", path.display());
         }
         if metadata.len() > limit {
@@ -225,6 +229,14 @@ impl<'r> Files<'r> {
             Err(_) => anyhow::bail!("{}: not UTF-8 text", path.display()),
         }
     }
+}
+
+/// Whether `metadata` is that of `/dev/null` (a character device with its
+/// device number), which reads as empty and never blocks.
+fn is_dev_null(metadata: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    metadata.file_type().is_char_device()
+        && std::fs::metadata("/dev/null").is_ok_and(|null| null.rdev() == metadata.rdev())
 }
 
 /// `path` relative to the work tree, if it lies inside it.

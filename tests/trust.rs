@@ -584,6 +584,13 @@ fn a_config_that_is_a_device_or_stdin_is_refused_in_bounded_time_and_memory() {
     let run = sb.antleak(&["scan", "."]);
     run.assert_code(2);
     assert!(run.stderr.contains(".antleak.toml"), "{}", run.stderr);
+    // `--config /dev/null` still means "no config": the allow rule is off.
+    let key = fake_key("api03", 1018);
+    sb.write("app.py", &key);
+    sb.write(".antleak.toml", "[allow]\npaths = [\"app.py\"]\n");
+    sb.antleak(&["scan"]).assert_code(0);
+    let run = sb.antleak(&["scan", "--config", "/dev/null"]);
+    run.assert_code(1).assert_hides(&key);
 }
 
 #[test]
@@ -665,4 +672,34 @@ fn symmetric_and_reversed_ranges_are_errors_suggesting_a_dot_dot_b() {
     }
     let run = sb.antleak(&["history", "--range", "HEAD..HEAD~3"]);
     assert!(run.stderr.contains("HEAD~3..HEAD"), "{}", run.stderr);
+}
+
+#[test]
+fn a_range_that_reaches_past_the_shallow_boundary_is_incomplete() {
+    let sb = Sandbox::repo_with_readme();
+    sb.git(&["tag", "base"]);
+    let key = fake_key("api03", 1017);
+    sb.write("k.py", &key);
+    sb.commit("key", "2024-01-02T00:00:00Z");
+    std::fs::remove_file(sb.path("k.py")).unwrap();
+    sb.commit("gone", "2024-01-03T00:00:00Z");
+    let url = format!("file://{}", sb.root.display());
+    sb.git(&["clone", "-q", "--depth", "1", &url, "../sh"]);
+    // The base is in the clone too, but not the commit between.
+    sb.git_in(
+        "../sh",
+        &["fetch", "-q", "--depth", "1", "origin", "tag", "base"],
+    );
+    let run = sb.antleak(&[
+        "history",
+        "--repo",
+        "../sh",
+        "--range",
+        "base..main",
+        "--format",
+        "json",
+    ]);
+    run.assert_code(2).assert_hides(&key);
+    assert!(run.stderr.contains("reaches past"), "{}", run.stderr);
+    assert_eq!(json(&run)["summary"]["complete"], false);
 }

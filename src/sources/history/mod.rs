@@ -110,7 +110,7 @@ pub fn scan(repo: &Repository, options: &Options, stats: &Stats) -> Result<Scann
         (commits, tagged, introductions)
     };
     if shallow {
-        truncated_history(repo, &shown, grafts, options, stats)?;
+        truncated_history(repo, &shown, grafts, &commits, options, stats);
     }
     let workers = Workers::new(repo, options.threads)?;
     let matches = workers.scan(
@@ -139,9 +139,10 @@ fn truncated_history(
     repo: &Repository,
     shown: &str,
     grafts: bool,
+    commits: &[Oid],
     options: &Options,
     stats: &Stats,
-) -> Result<()> {
+) {
     let quoted = crate::core::quote::shell_quote(shown);
     let (reason, fix) = if grafts {
         (
@@ -158,35 +159,53 @@ fn truncated_history(
         )
     };
     if let Some(range) = &options.range {
-        let spec = repo
-            .revparse(range)
-            .map_err(|err| anyhow::anyhow!("--range {range}: {}", err.message()))?;
-        if let (Some(from), Some(to)) = (spec.from(), spec.to())
-            && (from.id() == to.id() || repo.graph_descendant_of(to.id(), from.id())?)
-        {
-            return Ok(());
+        // A range whose walk met no boundary commit saw all it asked for;
+        // one that did may have more commits beyond it.
+        let boundary = boundary_commits(repo);
+        let crossed = commits.iter().any(|id| boundary.contains(id));
+        if crossed && !options.allow_shallow {
+            stats.not_scanned(
+                "history",
+                &format!("{shown}: --range {range}"),
+                reason,
+                format_args!("{reason}, and the range reaches past it"),
+            );
+            stats.coverage.add_fix(format!(
+                "{fix} (or `git -C {quoted} fetch --deepen N` until the range's base is reached), \
+                 then scan again; or pass --allow-shallow"
+            ));
         }
-        stats.not_scanned(
-            "history",
-            &format!("{shown}: --range {range}"),
-            reason,
-            format_args!("{reason}, and the range reaches past it"),
-        );
-        stats.coverage.add_fix(fix);
-        return Ok(());
+        return;
     }
     if options.allow_shallow {
         crate::warn!(
             "{shown}: {reason}; scanned as far as it goes (--allow-shallow): first-exposure dates \
              are lower bounds"
         );
-        return Ok(());
+        return;
     }
     stats.not_scanned("history", &format!("{shown}: history"), reason, reason);
     stats.coverage.add_fix(format!(
         "{fix}, then scan again; or pass --allow-shallow to audit only what the clone holds"
     ));
-    Ok(())
+}
+
+/// The commits whose parents the repository does not show: the shallow
+/// boundary, and the commits `info/grafts` rewrites.
+fn boundary_commits(repo: &Repository) -> std::collections::HashSet<Oid> {
+    ["shallow", "info/grafts"]
+        .iter()
+        .filter_map(|file| std::fs::read_to_string(repo.path().join(file)).ok())
+        .flat_map(|text| {
+            text.lines()
+                .filter_map(|line| {
+                    line.split_whitespace()
+                        .next()
+                        .and_then(|id| Oid::from_str(id).ok())
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// For a partial clone that left objects out: how to fetch them.
