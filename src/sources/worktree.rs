@@ -10,7 +10,14 @@
 //! never yielded by the walker, yet its content is in the repository: after
 //! the walk, every tracked file the walker did not yield is scanned too. And a
 //! yielded `.env` file is `dotenv-committed` when git tracks it, or
-//! `dotenv-unignored` when git would let someone `git add` it.
+//! `dotenv-unignored` when git would let someone `git add` it (Claude Code's
+//! personal files likewise: `claude-local-file-committed`/`-unignored`).
+//!
+//! A directory the user names although `.gitignore` ignores it (`antleak scan
+//! dist/` after a build) is scanned whole, its own ignored folders included:
+//! the ignore files decide what to skip inside a tree the user did not name,
+//! not the tree the user asked for. The walker alone would not: it applies
+//! the parent's ignore rules below the root (`dist/*`, `*.js`, `assets/`).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,10 +26,11 @@ use std::sync::{Mutex, PoisonError};
 use anyhow::{Context, Result, bail};
 use ignore::{WalkBuilder, WalkState};
 
-use super::{Stats, findings_for, is_dotenv_path};
+use super::{Stats, file_rules, findings_for, signal_findings};
 use crate::core::detect;
+use crate::core::exposure::{self, Exposure};
 use crate::core::finding::{Finding, Provenance};
-use crate::core::rules::RuleId;
+use crate::core::rules::{RuleId, Severity};
 use crate::core::sync::lock;
 
 pub struct Options {
@@ -65,12 +73,22 @@ pub fn base_dir(root: &Path, is_dir: bool) -> PathBuf {
 fn scan_root(root: &Path, is_dir: bool, options: &Options, stats: &Stats) -> Result<Vec<Finding>> {
     let base = base_dir(root, is_dir);
     let repo = GitContext::open(&base)?;
+    // A directory named although ignored is scanned whole (module docs).
+    let named_ignored = is_dir && repo.as_ref().is_some_and(|r| r.is_ignored("", stats));
+    let walker = walker(
+        root,
+        &Options {
+            no_ignore: options.no_ignore || named_ignored,
+            ..*options
+        },
+    );
+    let context = PathContext::new(repo.as_ref(), &base);
     let found = Mutex::new(Vec::new());
-    let walker = walker(root, options);
     walker.run(|| {
         let mut buf = Vec::new();
         let found = &found;
         let repo = &repo;
+        let context = &context;
         let base = &base;
         Box::new(move |entry| {
             let Some(entry) = stats.walked(entry) else {
@@ -83,16 +101,12 @@ fn scan_root(root: &Path, is_dir: bool, options: &Options, stats: &Stats) -> Res
             }
             let rel = relative(base, entry.path());
             let tracked = repo.as_ref().is_some_and(|r| r.mark_seen(&rel));
-            let dotenv_rule = if is_dotenv_path(&rel) {
-                match repo {
-                    Some(_) if tracked => Some(RuleId::DotenvCommitted),
-                    Some(r) if !r.is_ignored(&rel, stats) => Some(RuleId::DotenvUnignored),
-                    _ => None,
-                }
-            } else {
-                None
+            let dotenv_rule = match (file_rules(&context.path(&rel)), repo) {
+                (Some((committed, _)), Some(_)) if tracked => Some(committed),
+                (Some((_, unignored)), Some(r)) if !r.is_ignored(&rel, stats) => Some(unignored),
+                _ => None,
             };
-            let mut result = scan_file(entry.path(), &rel, dotenv_rule, &mut buf, stats);
+            let mut result = scan_file(entry.path(), &rel, context, dotenv_rule, &mut buf, stats);
             if !result.is_empty() {
                 lock(found).append(&mut result);
             }
@@ -109,8 +123,8 @@ fn scan_root(root: &Path, is_dir: bool, options: &Options, stats: &Stats) -> Res
             // Only files present in the work tree: a tracked file deleted from
             // disk has nothing to read here (`history` sees it).
             if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
-                let rule = is_dotenv_path(&rel).then_some(RuleId::DotenvCommitted);
-                findings.extend(scan_file(&path, &rel, rule, &mut buf, stats));
+                let rule = file_rules(&context.path(&rel)).map(|(committed, _)| committed);
+                findings.extend(scan_file(&path, &rel, &context, rule, &mut buf, stats));
             }
         }
     }
@@ -130,9 +144,34 @@ fn walker(root: &Path, options: &Options) -> ignore::WalkParallel {
     builder.build_parallel()
 }
 
+/// Where the files of a root sit, for the rules that read a path: from the
+/// work tree's root in a repository (`dist/` + `assets/app.js`, so that
+/// `scan dist/` still knows a Vite bundle), else from the file system root.
+struct PathContext {
+    prefix: String,
+}
+
+impl PathContext {
+    fn new(repo: Option<&GitContext>, base: &Path) -> PathContext {
+        let prefix = match repo {
+            Some(repo) => repo.prefix.clone(),
+            None => match base.canonicalize() {
+                Ok(dir) => format!("{}/", relative(Path::new(""), &dir).trim_end_matches('/')),
+                Err(_) => String::new(),
+            },
+        };
+        PathContext { prefix }
+    }
+
+    fn path(&self, rel: &str) -> String {
+        format!("{}{rel}", self.prefix)
+    }
+}
+
 fn scan_file(
     path: &Path,
     rel: &str,
+    context: &PathContext,
     dotenv_rule: Option<RuleId>,
     buf: &mut Vec<u8>,
     stats: &Stats,
@@ -142,7 +181,22 @@ fn scan_file(
         Ok(detection) => {
             Stats::add(&stats.files, 1);
             Stats::add(&stats.bytes, detection.bytes);
-            findings_for(rel, &Provenance::Worktree, detection.matches, dotenv_rule)
+            let provenance = Provenance::Worktree;
+            let mut findings = findings_for(rel, &provenance, detection.matches, dotenv_rule);
+            let has_key = findings.iter().any(|f| f.secret.is_some());
+            if has_key || !detection.signals.is_empty() {
+                let full = context.path(rel);
+                if has_key && exposure::is_bundle_path(&full) {
+                    for f in findings.iter_mut().filter(|f| f.secret.is_some()) {
+                        f.exposure.get_or_insert(Exposure::Bundle);
+                        f.severity = Severity::Critical;
+                    }
+                }
+                if crate::core::browser_access::applies_to(&full) {
+                    findings.extend(signal_findings(rel, &provenance, detection.signals));
+                }
+            }
+            findings
         }
         Err(err) => {
             stats.unreadable(&path.display().to_string(), err);
