@@ -16,8 +16,9 @@
 //! A directory the user names although `.gitignore` ignores it (`antleak scan
 //! dist/` after a build) is scanned whole, its own ignored folders included:
 //! the ignore files decide what to skip inside a tree the user did not name,
-//! not the tree the user asked for. The walker alone would not: it applies
-//! the parent's ignore rules below the root (`dist/*`, `*.js`, `assets/`).
+//! not the tree the user asked for. The walker alone scans a directory named
+//! although ignored (`dist/`), but not one whose contents are (`dist/*`), nor
+//! the folders inside it that ignore rules name (`assets/`).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -74,7 +75,7 @@ fn scan_root(root: &Path, is_dir: bool, options: &Options, stats: &Stats) -> Res
     let base = base_dir(root, is_dir);
     let repo = GitContext::open(&base)?;
     // A directory named although ignored is scanned whole (module docs).
-    let named_ignored = is_dir && repo.as_ref().is_some_and(|r| r.is_ignored("", stats));
+    let named_ignored = is_dir && repo.as_ref().is_some_and(|r| r.ignores_contents(stats));
     let walker = walker(
         root,
         &Options {
@@ -302,6 +303,14 @@ impl GitContext {
                 false
             }
         }
+    }
+
+    /// Whether `.gitignore` ignores the scanned directory, or whatever it
+    /// holds (`dist/`, `dist/*`, `dist/**`): checked on the directory and on
+    /// a name in it that no file needs to have.
+    fn ignores_contents(&self, stats: &Stats) -> bool {
+        !self.prefix.is_empty()
+            && (self.is_ignored("", stats) || self.is_ignored("antleak-probe", stats))
     }
 
     /// Tracked files the walker never yielded: ignored although tracked.
