@@ -31,6 +31,14 @@ impl Exposure {
             Exposure::Bundle => "it is in a built browser bundle".to_string(),
         }
     }
+
+    /// The reason in a few words, for a heading or a location.
+    pub fn short(&self) -> String {
+        match self {
+            Exposure::PublicVariable(name) => format!("{name} ships to the client"),
+            Exposure::Bundle => "in a built browser bundle".to_string(),
+        }
+    }
 }
 
 /// Prefixes of the variables web frameworks ship to the client: Next.js,

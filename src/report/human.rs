@@ -12,7 +12,6 @@ use colored::{ColoredString, Colorize};
 use std::collections::{HashMap, HashSet};
 
 use super::{Command, Report, Style};
-use crate::core::exposure::Exposure;
 use crate::core::finding::{Finding, Provenance};
 use crate::core::rules::{RuleId, Severity};
 use crate::core::verdict;
@@ -61,9 +60,9 @@ pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<(
         )?;
         if let Some(exposure) = found.iter().find_map(|f| f.exposure.as_ref()) {
             let line = format!(
-                "EXPOSED TO BROWSERS: ships to every visitor of the site ({}). Rotate it even if \
-                 the repository is private.",
-                escape_control(&exposure.reason())
+                "EXPOSED TO BROWSERS: anyone who loads the page can read it ({}). Rotate it even \
+                 if the repository is private.",
+                escape_control(&exposure.short())
             );
             writeln!(out, "  {}", line.red().bold())?;
         }
@@ -269,13 +268,8 @@ fn location(f: &Finding) -> String {
     if let (Some(line), Some(column)) = (f.line, f.column) {
         place.push_str(&format!(":{line}:{column}"));
     }
-    match &f.exposure {
-        Some(Exposure::PublicVariable(name)) => place.push_str(&format!(
-            "  (in {}: shipped to the browser)",
-            escape_control(name)
-        )),
-        Some(Exposure::Bundle) => place.push_str("  (in a browser bundle)"),
-        None => {}
+    if let Some(exposure) = &f.exposure {
+        place.push_str(&format!("  ({})", escape_control(&exposure.short())));
     }
     match &f.provenance {
         Provenance::Staged { in_head: true } => {
