@@ -50,16 +50,25 @@ fn a_key_in_each_frameworks_public_variable_ships_to_the_browser() {
     let k = |seed| fake_key("api03", seed);
     // One prefix each, in a .env, config files, a CI workflow and code.
     let files = [
-        ("web/.env.local", format!("NEXT_PUBLIC_ANTHROPIC_API_KEY={}\n", k(1))),
+        (
+            "web/.env.local",
+            format!("NEXT_PUBLIC_ANTHROPIC_API_KEY={}\n", k(1)),
+        ),
         (
             ".github/workflows/deploy.yml",
             format!("env:\n  VITE_ANTHROPIC_KEY: \"{}\"\n", k(2)),
         ),
         (
             "src/client.js",
-            format!("const key = process.env.REACT_APP_CLAUDE || \"{}\";\n", k(3)),
+            format!(
+                "const key = process.env.REACT_APP_CLAUDE || \"{}\";\n",
+                k(3)
+            ),
         ),
-        ("app.json", format!("{{\"EXPO_PUBLIC_ANTHROPIC\": \"{}\"}}\n", k(4))),
+        (
+            "app.json",
+            format!("{{\"EXPO_PUBLIC_ANTHROPIC\": \"{}\"}}\n", k(4)),
+        ),
         (
             "nuxt.config.ts",
             format!("export NUXT_PUBLIC_CLAUDE_KEY='{}'\n", k(5)),
@@ -119,7 +128,10 @@ fn a_key_in_each_bundle_layout_ships_to_the_browser() {
     ];
     for (seed, path) in (10..).zip(paths) {
         // Minified: the key glued to other code, under no variable name.
-        sb.write(path, format!("!function(){{var e=\"{}\";}}();", fake_key("api03", seed)));
+        sb.write(
+            path,
+            format!("!function(){{var e=\"{}\";}}();", fake_key("api03", seed)),
+        );
     }
     let (run, report) = scan_report(&sb, &[]);
     run.assert_code(1);
@@ -149,7 +161,10 @@ fn a_server_side_key_is_not_browser_exposed() {
             fake_key("api03", 21)
         ),
     );
-    sb.write(".next/server/app/page.js", format!("k=\"{}\"", fake_key("api03", 22)));
+    sb.write(
+        ".next/server/app/page.js",
+        format!("k=\"{}\"", fake_key("api03", 22)),
+    );
     let (run, report) = scan_report(&sb, &[]);
     run.assert_code(1);
     let got = summary(&report);
@@ -218,7 +233,10 @@ fn browser_access_in_a_client_allowed_in_a_test_and_the_header() {
         "server/test/client.js",
         "new Anthropic({ dangerouslyAllowBrowser: true })\n",
     );
-    sb.write("src/safe.ts", "new Anthropic({ dangerouslyAllowBrowser: false });\n");
+    sb.write(
+        "src/safe.ts",
+        "new Anthropic({ dangerouslyAllowBrowser: false });\n",
+    );
     sb.write(
         "web/fetch.js",
         "fetch(url, { headers: {\n    'anthropic-dangerous-direct-browser-access': 'true' } })\n",
@@ -257,11 +275,16 @@ fn browser_access_in_a_client_allowed_in_a_test_and_the_header() {
     );
     let steps = &report.dotenv_remediation[0].steps;
     assert!(steps.iter().any(|s| s.contains("backend")), "{steps:?}");
-    assert!(steps.iter().any(|s| s.contains("antleak:allow")), "{steps:?}");
+    assert!(
+        steps.iter().any(|s| s.contains("antleak:allow")),
+        "{steps:?}"
+    );
     let human = sb.antleak(&["scan", "--color", "never"]);
     assert!(
         human.stdout.contains("src/App.tsx:4:3")
-            && human.stdout.contains("calling the Anthropic API from the browser"),
+            && human
+                .stdout
+                .contains("calling the Anthropic API from the browser"),
         "{}",
         human.stdout
     );
@@ -276,7 +299,10 @@ fn claude_files_committed(key: &str) -> Sandbox {
         ".claude/settings.local.json",
         format!("{{\"env\": {{\"ANTHROPIC_API_KEY\": \"{key}\"}}}}\n"),
     );
-    sb.write("apps/web/.claude/.credentials.json", "{\"claudeAiOauth\": {}}\n");
+    sb.write(
+        "apps/web/.claude/.credentials.json",
+        "{\"claudeAiOauth\": {}}\n",
+    );
     sb.write(".claude/settings.json", "{\"permissions\": {}}\n");
     sb.commit("add claude settings", "2024-02-01T00:00:00Z");
     sb
@@ -304,7 +330,11 @@ fn scan_reports_claude_code_files_committed_and_unignored() {
                 ".claude/settings.local.json",
                 Severity::High
             ),
-            expect("anthropic-api-key", ".claude/settings.local.json", Severity::High),
+            expect(
+                "anthropic-api-key",
+                ".claude/settings.local.json",
+                Severity::High
+            ),
             expect(
                 "claude-local-file-committed",
                 "apps/web/.claude/.credentials.json",
@@ -342,7 +372,10 @@ fn history_reports_claude_code_files_ever_added() {
     let key = fake_key("oat01", 41);
     let sb = Sandbox::new();
     sb.init();
-    sb.write(".claude/.credentials.json", format!("{{\"accessToken\": \"{key}\"}}\n"));
+    sb.write(
+        ".claude/.credentials.json",
+        format!("{{\"accessToken\": \"{key}\"}}\n"),
+    );
     let added = sb.commit("oops", "2024-02-01T00:00:00Z");
     std::fs::remove_file(sb.path(".claude/.credentials.json")).unwrap();
     sb.commit("remove", "2024-02-02T00:00:00Z");
@@ -376,7 +409,10 @@ fn path_with_antleak() -> String {
 fn the_hook_blocks_a_commit_adding_claude_code_settings_local() {
     let sb = Sandbox::repo_with_readme();
     sb.antleak(&["hook", "install"]).assert_code(0);
-    sb.write(".claude/settings.local.json", "{\"permissions\": {\"allow\": []}}\n");
+    sb.write(
+        ".claude/settings.local.json",
+        "{\"permissions\": {\"allow\": []}}\n",
+    );
     sb.git(&["add", ".claude/settings.local.json"]);
     let staged = sb.antleak(&["staged", "--format", "json"]);
     staged.assert_code(1);
@@ -456,7 +492,10 @@ fn json_and_sarif_carry_the_exposure() {
     let sb = Sandbox::new();
     let key = fake_key("api03", 50);
     sb.write(".env.production", format!("VITE_ANTHROPIC_KEY={key}\n"));
-    sb.write("api/key.py", format!("KEY = \"{}\"\n", fake_key("api03", 51)));
+    sb.write(
+        "api/key.py",
+        format!("KEY = \"{}\"\n", fake_key("api03", 51)),
+    );
     let run = sb.antleak(&["scan", "--format", "json"]);
     let json: Value = run.json();
     let exposures: Vec<(&str, Option<&str>)> = json["findings"]
@@ -502,7 +541,11 @@ fn json_and_sarif_carry_the_exposure() {
     ] {
         let rule = rules.iter().find(|r| r.id == id).expect(id);
         assert_eq!(rule.properties.security_severity, severity, "{id}");
-        assert!(rule.help.text.starts_with("1. "), "{id}: {}", rule.help.text);
+        assert!(
+            rule.help.text.starts_with("1. "),
+            "{id}: {}",
+            rule.help.text
+        );
     }
 }
 

@@ -142,7 +142,10 @@ mod tests {
     #[test]
     fn public_variables_before_the_key() {
         let cases: &[(&str, Option<&str>)] = &[
-            ("NEXT_PUBLIC_ANTHROPIC_API_KEY=", Some("NEXT_PUBLIC_ANTHROPIC_API_KEY")),
+            (
+                "NEXT_PUBLIC_ANTHROPIC_API_KEY=",
+                Some("NEXT_PUBLIC_ANTHROPIC_API_KEY"),
+            ),
             ("  VITE_ANTHROPIC_KEY: \"", Some("VITE_ANTHROPIC_KEY")),
             (
                 "const k = process.env.REACT_APP_X || \"",

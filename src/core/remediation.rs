@@ -204,11 +204,14 @@ fn browser_steps(exposure: &Exposure, secret: &str, only_staged: bool) -> Vec<St
     let reason = exposure.reason();
     let first = if only_staged {
         format!(
-            "{secret} would ship to every visitor of the site: {reason}, so once built, anyone who loads the page can read it. If a build with it was ever deployed, rotate it (steps below) even if the repository is private."
+            "{secret} would ship to every visitor of the site: {reason}, so once built, anyone who \
+             loads the page can read it. If a build with it was ever deployed, rotate it (steps \
+             below) even if the repository is private."
         )
     } else {
         format!(
-            "{secret} ships to every visitor of the site: {reason}, so anyone who loads the page can read it. Rotate it (steps below) even if the repository is private."
+            "{secret} ships to every visitor of the site: {reason}, so anyone who loads the page \
+             can read it. Rotate it (steps below) even if the repository is private."
         )
     };
     let variable = match exposure {
@@ -218,7 +221,10 @@ fn browser_steps(exposure: &Exposure, secret: &str, only_staged: bool) -> Vec<St
     vec![
         first,
         format!(
-            "Fix the code: move the API call to a server route (an API route, server action or backend) that holds the key in its own environment as ANTHROPIC_API_KEY, and {variable} from .env files, CI and the hosting settings; rebuild and redeploy so that no bundle served holds the key."
+            "Fix the code: move the API call to a server route (an API route, server action or \
+             backend) that holds the key in its own environment as ANTHROPIC_API_KEY, and \
+             {variable} from .env files, CI and the hosting settings; rebuild and redeploy so that \
+             no bundle served holds the key."
         ),
     ]
 }
@@ -289,11 +295,16 @@ fn file_steps(
 fn browser_access_steps(path: &str) -> Vec<String> {
     vec![
         format!(
-            "{path} calls the Anthropic API from the browser, so the key it uses ships to every visitor of the site: anyone who loads the page can read it and spend on your account."
+            "{path} calls the Anthropic API from the browser, so the key it uses ships to every \
+             visitor of the site: anyone who loads the page can read it and spend on your \
+             account."
         ),
-        "Move those calls to a backend (an API route, server action or server) that holds the key in its environment, and have the page call that route; then rotate the key the browser code used (Console → Settings → API Keys)."
+        "Move those calls to a backend (an API route, server action or server) that holds the key \
+         in its environment, and have the page call that route; then rotate the key the browser \
+         code used (Console → Settings → API Keys)."
             .to_string(),
-        "If it is deliberate (each user pastes their own key, which never leaves their browser), mark the line with a comment holding `antleak:allow`."
+        "If it is deliberate (each user pastes their own key, which never leaves their browser), \
+         mark the line with a comment holding `antleak:allow`."
             .to_string(),
     ]
 }
@@ -305,7 +316,8 @@ fn claude_file_steps(rule: RuleId, source: Source, path: &str, tracked: bool) ->
     let ignore = format!("`echo '{path}' >> .gitignore`");
     if rule == RuleId::ClaudeLocalFileUnignored {
         return vec![format!(
-            "Add {path} to .gitignore before it is committed: {ignore}; it is Claude Code's personal file, never meant to be shared."
+            "Add {path} to .gitignore before it is committed: {ignore}; it is Claude Code's \
+             personal file, never meant to be shared."
         )];
     }
     let mut steps = match (source, tracked) {
@@ -320,18 +332,26 @@ fn claude_file_steps(rule: RuleId, source: Source, path: &str, tracked: bool) ->
             format!("Add it to .gitignore: {ignore}."),
         ],
         (_, false) => vec![format!(
-            "It is no longer in HEAD, but every clone still has its old versions; make sure .gitignore lists it: `git check-ignore -v {path}`."
+            "It is no longer in HEAD, but every clone still has its old versions; make sure \
+             .gitignore lists it: `git check-ignore -v {path}`."
         )],
     };
     let leaked = !(source == Source::Staged && !tracked);
     steps.push(match (credentials, leaked) {
-        (true, true) => "It holds the OAuth login of a claude.ai account: sign out where it was issued (`claude /logout`), sign in again, and remove the old session from the connected apps of the claude.ai account settings."
+        (true, true) => "It holds the OAuth login of a claude.ai account: sign out where it was \
+                         issued (`claude /logout`), sign in again, and remove the old session from \
+                         the connected apps of the claude.ai account settings."
             .to_string(),
-        (true, false) => "It holds your claude.ai login: nothing to rotate unless it was also shared elsewhere; if it was, `claude /logout` and sign in again."
+        (true, false) => "It holds your claude.ai login: nothing to rotate unless it was also \
+                          shared elsewhere; if it was, `claude /logout` and sign in again."
             .to_string(),
-        (false, true) => "Rotate whatever it held (an `env` ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN, MCP server tokens, an apiKeyHelper's secrets): its old versions stay in history. Shared settings go in .claude/settings.json, without secrets."
+        (false, true) => "Rotate whatever it held (an `env` ANTHROPIC_API_KEY or \
+                          ANTHROPIC_AUTH_TOKEN, MCP server tokens, an apiKeyHelper's secrets): its \
+                          old versions stay in history. Shared settings go in \
+                          .claude/settings.json, without secrets."
             .to_string(),
-        (false, false) => "Shared settings go in .claude/settings.json, without secrets; this one stays personal."
+        (false, false) => "Shared settings go in .claude/settings.json, without secrets; this one \
+                           stays personal."
             .to_string(),
     });
     steps

@@ -200,9 +200,7 @@ fn headline(report: &Report) -> String {
             ));
         }
         if live > 0 {
-            part.push_str(&format!(
-                ", {live} of them LIVE (listed first: revoke now)"
-            ));
+            part.push_str(&format!(", {live} of them LIVE (listed first: revoke now)"));
         }
         parts.push(part);
     }

@@ -74,7 +74,11 @@ pub(super) fn place(
     let mut by_path: BTreeMap<u32, AtPath> = BTreeMap::new();
     for ((path, secret), (position, blob)) in earliest {
         let placed = &mut by_path.entry(path).or_default().placed;
-        for m in matches[&blob].matches.iter().filter(|m| &m.secret == secret) {
+        for m in matches[&blob]
+            .matches
+            .iter()
+            .filter(|m| &m.secret == secret)
+        {
             placed.push((m.clone(), position));
         }
     }
@@ -122,12 +126,7 @@ pub(super) fn place(
                 commit: commit_at(position)?,
                 still_in_head: head.paths.contains(&**path),
             };
-            findings.push(dotenv_finding(
-                path,
-                provenance,
-                rule,
-                holds_credential,
-            ));
+            findings.push(dotenv_finding(path, provenance, rule, holds_credential));
         }
         let in_head = head.signal_blobs.get(&**path).and_then(|b| matches.get(b));
         if let (Some(position), Some(found)) = (signals, in_head) {
@@ -235,7 +234,8 @@ impl Head {
             .scan(unscanned.len(), |i| unscanned[i], &lookup)
             .into_values()
         {
-            head.secrets.extend(found.matches.into_iter().map(|m| m.secret));
+            head.secrets
+                .extend(found.matches.into_iter().map(|m| m.secret));
         }
         Stats::add(&stats.unreadable, lookup.unreadable.into_inner());
         head
