@@ -20,7 +20,9 @@ fn scan_report(sb: &Sandbox, args: &[&str]) -> (Run, contract::Report) {
 }
 
 /// (rule, path, severity, exposure) of every finding.
-fn summary(report: &contract::Report) -> Vec<(String, String, Severity, Option<String>)> {
+type Row = (String, String, Severity, Option<String>);
+
+fn summary(report: &contract::Report) -> Vec<Row> {
     report
         .findings
         .iter()
@@ -35,7 +37,7 @@ fn summary(report: &contract::Report) -> Vec<(String, String, Severity, Option<S
         .collect()
 }
 
-fn browser(rule: &str, path: &str) -> (String, String, Severity, Option<String>) {
+fn browser(rule: &str, path: &str) -> Row {
     (
         rule.into(),
         path.into(),
@@ -247,7 +249,7 @@ fn browser_access_in_a_client_allowed_in_a_test_and_the_header() {
     );
     let (run, report) = scan_report(&sb, &[]);
     run.assert_code(1);
-    let got: Vec<(String, String, Severity, Option<u64>, Option<u64>)> = report
+    let got: Vec<_> = report
         .findings
         .iter()
         .map(|f| {
@@ -461,7 +463,7 @@ fn staged_and_history_report_browser_access_while_head_holds_it() {
     let run = sb.antleak(&["history", "--format", "json"]);
     run.assert_code(1);
     let report = run.report();
-    let got: Vec<(&str, Option<&str>, Option<u64>, Option<&str>, Option<bool>)> = report
+    let got: Vec<_> = report
         .findings
         .iter()
         .map(|f| {

@@ -336,7 +336,7 @@ fn claude_file_steps(rule: RuleId, source: Source, path: &str, tracked: bool) ->
              .gitignore lists it: `git check-ignore -v {path}`."
         )],
     };
-    let leaked = !(source == Source::Staged && !tracked);
+    let leaked = source != Source::Staged || tracked;
     steps.push(match (credentials, leaked) {
         (true, true) => "It holds the OAuth login of a claude.ai account: sign out where it was \
                          issued (`claude /logout`), sign in again, and remove the old session from \
