@@ -163,8 +163,9 @@ fn credential_plan(fingerprint: String, found: &[&Finding]) -> Remediation {
              elsewhere (chat, tickets, another repository)."
         ));
         steps.push(format!(
-            "Take it out of the code: put {var}=<key> in .env (listed in .gitignore), read \
-             {var} from the environment, then `git add` the file again.",
+            "Take it out of the code: put {var}=<key> in a .env file that git ignores \
+             (`git check-ignore -v .env` says whether it does), read {var} from the environment, \
+             then `git add` the file again.",
             var = env_var(first.rule)
         ));
     }

@@ -126,8 +126,7 @@ pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<(
         write_steps(out, &entry.steps)?;
     }
     if report.command == Command::Staged {
-        let all: Vec<&Finding> = report.findings.iter().collect();
-        write_staged_footer(out, already_committed(&all))?;
+        write_staged_footer(out, report)?;
     }
     writeln!(out)?;
     writeln!(out, "{}", summary_line(report))
@@ -141,14 +140,15 @@ fn already_committed(found: &[&Finding]) -> bool {
         .any(|f| f.provenance == Provenance::Staged { in_head: true })
 }
 
-/// The pre-commit hook's way out: what was stopped, and the two deliberate
-/// escapes.
-fn write_staged_footer(out: &mut dyn Write, already_committed: bool) -> io::Result<()> {
+/// The pre-commit hook's way out: what was stopped, and the deliberate
+/// escapes that apply to what was found.
+fn write_staged_footer(out: &mut dyn Write, report: &Report) -> io::Result<()> {
+    let found: Vec<&Finding> = report.findings.iter().collect();
     writeln!(out)?;
     writeln!(
         out,
         "{}",
-        if already_committed {
+        if already_committed(&found) {
             "Some of this is in HEAD already, so it has leaked: follow those checklists in full. \
              Then fix the staged files, `git add` them and commit again."
         } else {
@@ -156,10 +156,20 @@ fn write_staged_footer(out: &mut dyn Write, already_committed: bool) -> io::Resu
              again."
         }
     )?;
-    writeln!(
-        out,
-        "  False positive? Add `antleak:allow` to that line (in a comment) and stage it again."
-    )?;
+    if found.iter().any(|f| f.secret.is_some()) {
+        writeln!(
+            out,
+            "  A key that is not one (a test fixture)? Add `antleak:allow` to its line, in a \
+             comment, and stage it again."
+        )?;
+    }
+    if found.iter().any(|f| f.secret.is_none()) {
+        writeln!(
+            out,
+            "  A .env file meant to be committed holds no values: name it .env.example (templates \
+             are not findings), or list its path under [allow] paths in .antleak.toml."
+        )?;
+    }
     writeln!(
         out,
         "  To commit anyway, deliberately: `git commit --no-verify` skips this check."
@@ -260,7 +270,13 @@ fn location(f: &Finding) -> String {
     let mut place = String::new();
     if let Some(root) = &f.root {
         place.push_str(&escape_control(root));
-        place.push_str(": ");
+        // A scanned directory joins its paths into one that opens from where
+        // the command ran; a repository names what its paths are inside of.
+        place.push_str(if f.provenance == Provenance::Worktree {
+            "/"
+        } else {
+            ": "
+        });
     }
     place.push_str(&escape_control(&f.path));
     if let (Some(line), Some(column)) = (f.line, f.column) {
@@ -304,19 +320,15 @@ fn severity(severity: Severity) -> ColoredString {
 
 fn summary_line(report: &Report) -> String {
     let s = &report.summary;
-    let scanned = if s.files_scanned > 0 || s.blobs_scanned == 0 {
-        format!(
-            "{} file{}",
-            s.files_scanned,
-            plural(s.files_scanned as usize)
-        )
-    } else {
-        format!(
-            "{} blob{}",
-            s.blobs_scanned,
-            plural(s.blobs_scanned as usize)
-        )
+    // One count, named for what the command reads: a history blob is one
+    // version of a file.
+    let count = s.files_scanned + s.blobs_scanned;
+    let what = match report.command {
+        Command::Scan => "file",
+        Command::Staged => "staged file",
+        Command::History => "file version",
     };
+    let scanned = format!("{count} {what}{}", plural(count as usize));
     let mut line = format!(
         "{} finding{} · {scanned} · {:.1} MB · {:.2} s",
         s.findings,

@@ -20,7 +20,7 @@ use serde_sarif::sarif::{
 };
 use sha2::{Digest, Sha256};
 
-use super::Report;
+use super::{Command, Report};
 use crate::core::finding::{Finding, Provenance};
 use crate::core::remediation;
 use crate::core::rules::{RuleId, Severity};
@@ -42,15 +42,21 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 .collect::<Vec<_>>(),
         )
         .build();
-    let results: Vec<SarifResult> = report
-        .findings
-        .iter()
-        .map(|f| result(f, &report.remediation))
-        .collect();
-    let run = Run::builder()
+    let results: Vec<SarifResult> = report.findings.iter().map(|f| result(f, report)).collect();
+    let mut run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .results(results)
         .build();
+    if let Some(base) = &report.uri_base {
+        let mut dir = base.dir.to_string_lossy().replace('\\', "/");
+        if !dir.ends_with('/') {
+            dir.push('/');
+        }
+        let root = ArtifactLocation::builder()
+            .uri(format!("file://{}", percent_encode_path(&dir)))
+            .build();
+        run.original_uri_base_ids = Some(BTreeMap::from([(URI_BASE_ID.to_string(), root)]));
+    }
     let sarif = Sarif::builder()
         .schema(SCHEMA)
         .version(json!("2.1.0"))
@@ -98,7 +104,11 @@ fn descriptor(rule: RuleId) -> ReportingDescriptor {
         .build()
 }
 
-fn result(finding: &Finding, plan: &remediation::Plan) -> SarifResult {
+/// The name under which `originalUriBaseIds` holds the repository root.
+const URI_BASE_ID: &str = "SRCROOT";
+
+fn result(finding: &Finding, report: &Report) -> SarifResult {
+    let plan = &report.remediation;
     let verification = verdict::of(plan, finding);
     let mut region = Region::builder().build();
     region.start_line = finding.line.map(|l| l as i64);
@@ -107,8 +117,13 @@ fn result(finding: &Finding, plan: &remediation::Plan) -> SarifResult {
         .column
         .zip(finding.secret.as_ref())
         .map(|(c, s)| (c + s.byte_len() as u64) as i64);
+    let (uri, from_root) = uri(finding, report);
+    let mut artifact = ArtifactLocation::builder().uri(uri).build();
+    if from_root {
+        artifact.uri_base_id = Some(URI_BASE_ID.to_string());
+    }
     let mut physical = PhysicalLocation::builder()
-        .artifact_location(ArtifactLocation::builder().uri(uri(finding)).build())
+        .artifact_location(artifact)
         .build();
     if finding.line.is_none() {
         // A whole-file finding (`.env`): code scanning wants a region, and
@@ -172,12 +187,36 @@ fn result(finding: &Finding, plan: &remediation::Plan) -> SarifResult {
         .build()
 }
 
-/// The result's path; with several scanned roots, the root is prepended.
-fn uri(finding: &Finding) -> String {
-    match &finding.root {
+/// The result's path, and whether it is relative to the repository root
+/// (`SRCROOT`): so it is whenever the report knows where the root is,
+/// whatever directory was scanned; otherwise the finding's root is prepended.
+fn uri(finding: &Finding, report: &Report) -> (String, bool) {
+    let joined = || match &finding.root {
         Some(root) => format!("{}/{}", root.trim_end_matches('/'), finding.path),
         None => finding.path.clone(),
+    };
+    match (&report.uri_base, report.command) {
+        (Some(base), Command::Scan) => match base.prefixes.get(&finding.root) {
+            Some(prefix) => (format!("{prefix}{}", finding.path), true),
+            None => (joined(), false),
+        },
+        // One repository: its paths are already relative to its root.
+        (Some(_), _) => (finding.path.clone(), true),
+        (None, _) => (joined(), false),
     }
+}
+
+/// A file system path as the path of a `file://` URI: what is not
+/// unreserved or `/` is percent-encoded.
+fn percent_encode_path(path: &str) -> String {
+    path.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 fn properties(finding: &Finding, plan: &remediation::Plan) -> BTreeMap<String, serde_json::Value> {

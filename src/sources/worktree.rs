@@ -50,12 +50,27 @@ pub fn scan(roots: &[PathBuf], options: &Options, stats: &Stats) -> Result<Vec<F
             bail!("{}: not a file or directory", root.display());
         }
         let mut found = scan_root(root, metadata.is_dir(), options, stats)?;
-        if let Some(label) = super::root_label(roots, root) {
+        if let Some(label) = root_label(roots, root, metadata.is_dir()) {
             found.iter_mut().for_each(|f| f.root = Some(label.clone()));
         }
         findings.append(&mut found);
     }
     Ok(findings)
+}
+
+/// The `root` of a scanned root's findings: the directory their paths are
+/// relative to, as the user wrote it, so that `root/path` opens the file from
+/// where the command ran (`scan src` reports `src` + `app/k.py`). Absent
+/// when that is the current directory and the only root.
+pub fn root_label(roots: &[PathBuf], root: &Path, is_dir: bool) -> Option<String> {
+    let base = base_dir(root, is_dir);
+    let text = base
+        .to_string_lossy()
+        .replace(std::path::MAIN_SEPARATOR, "/");
+    let text = text.trim_end_matches('/');
+    let text = text.strip_prefix("./").unwrap_or(text);
+    let text = if text.is_empty() { "." } else { text };
+    (roots.len() > 1 || text != ".").then(|| text.to_string())
 }
 
 /// The directory a root's findings are relative to: the root itself, or for
