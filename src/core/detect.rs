@@ -11,6 +11,7 @@
 
 use std::io::{self, Read};
 
+use crate::core::browser_access::{self, Signal};
 use crate::core::scanner::{self, Match};
 
 /// What detection found in one blob.
@@ -18,6 +19,10 @@ use crate::core::scanner::{self, Match};
 pub struct Detection {
     /// In order of position.
     pub matches: Vec<Match>,
+    /// Findings without a secret (`anthropic-browser-access`), in order of
+    /// position; whether their path is one where they count is the
+    /// caller's ([`browser_access::applies_to`]).
+    pub signals: Vec<Signal>,
     /// Bytes read.
     pub bytes: u64,
 }
@@ -26,6 +31,7 @@ pub struct Detection {
 pub fn detect(bytes: &[u8]) -> Detection {
     Detection {
         matches: scanner::scan(bytes),
+        signals: browser_access::find(bytes),
         bytes: bytes.len() as u64,
     }
 }
@@ -39,6 +45,7 @@ const WINDOW: usize = 8 << 20;
 /// worker thread.
 pub fn detect_reader(mut reader: impl Read, buf: &mut Vec<u8>) -> io::Result<Detection> {
     let mut matches = Vec::new();
+    let mut signals = Vec::new();
     let mut total = 0u64;
     // Newlines before buf[0], and how far into its line buf[0] sits (windows
     // start mid-line only for lines longer than a window).
@@ -71,9 +78,20 @@ pub fn detect_reader(mut reader: impl Read, buf: &mut Vec<u8>) -> io::Result<Det
             m.line += lines_before;
             matches.push(m);
         }
+        for mut s in browser_access::find(buf) {
+            if s.offset >= settled {
+                break;
+            }
+            if s.line == 1 {
+                s.column += column_before;
+            }
+            s.line += lines_before;
+            signals.push(s);
+        }
         if at_end {
             return Ok(Detection {
                 matches,
+                signals,
                 bytes: total,
             });
         }
@@ -115,6 +133,7 @@ mod tests {
         let Detection {
             matches,
             bytes: total,
+            ..
         } = detect_reader(&data[..], &mut buf).unwrap();
         assert_eq!(total, data.len() as u64);
         let got: Vec<(u64, u64, &str)> = matches

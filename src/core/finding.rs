@@ -10,6 +10,7 @@ use std::fmt;
 
 use sha2::{Digest, Sha256};
 
+use crate::core::exposure::Exposure;
 use crate::core::rules::{RuleId, Severity};
 
 /// A credential found in some bytes. `Debug` and `Display` print the redacted
@@ -156,7 +157,9 @@ impl Provenance {
     }
 }
 
-/// One reportable problem at one place.
+/// One reportable problem at one place: a credential, a whole file (a `.env`,
+/// a Claude Code personal file), or a line without a secret
+/// (`anthropic-browser-access`).
 #[derive(Clone, Debug)]
 pub struct Finding {
     pub rule: RuleId,
@@ -174,6 +177,9 @@ pub struct Finding {
     pub column: Option<u64>,
     /// Set for credential findings, `None` for `.env` file findings.
     pub secret: Option<Secret>,
+    /// Credentials only: the key ships to the browser (a public variable, a
+    /// bundle); such a finding is critical.
+    pub exposure: Option<Exposure>,
 }
 
 impl Finding {
@@ -193,6 +199,7 @@ impl Finding {
             line: None,
             column: None,
             secret: None,
+            exposure: None,
         }
     }
 

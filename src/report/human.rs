@@ -9,7 +9,7 @@ use std::io::{self, Write};
 
 use colored::{ColoredString, Colorize};
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::{Command, Report, Style};
 use crate::core::finding::{Finding, Provenance};
@@ -68,6 +68,14 @@ pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<(
             entry.secret_redacted.bold(),
             entry.rule.as_str().dimmed()
         )?;
+        if let Some(exposure) = found.iter().find_map(|f| f.exposure.as_ref()) {
+            let line = format!(
+                "EXPOSED TO BROWSERS: anyone who loads the page can read it ({}). Rotate it even \
+                 if the repository is private.",
+                escape_control(&exposure.short())
+            );
+            writeln!(out, "  {}", line.red().bold())?;
+        }
         if let Some(verification) = &entry.verification {
             let line = verification.describe();
             let line = if verification.is_live() {
@@ -125,7 +133,12 @@ pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<(
             )
             .dimmed()
         )?;
-        for f in found.iter().filter(|f| f.commit().is_some()) {
+        // A whole file is named by its header; a line (browser access) or a
+        // commit needs its own.
+        for f in found
+            .iter()
+            .filter(|f| f.commit().is_some() || f.line.is_some())
+        {
             writeln!(out, "    {}", location(f))?;
         }
         write_steps(out, &entry.steps)?;
@@ -197,7 +210,17 @@ fn write_staged_footer(out: &mut dyn Write, report: &Report) -> io::Result<()> {
 fn headline(report: &Report) -> String {
     let plan = &report.remediation;
     let keys = plan.credentials.len();
-    let files = plan.dotenv_files.len();
+    let count = |rules: &[RuleId]| {
+        (plan.dotenv_files.iter())
+            .filter(|f| rules.contains(&f.rule))
+            .count()
+    };
+    let files = count(&[RuleId::DotenvCommitted, RuleId::DotenvUnignored]);
+    let claude = count(&[
+        RuleId::ClaudeLocalFileCommitted,
+        RuleId::ClaudeLocalFileUnignored,
+    ]);
+    let browser_code = count(&[RuleId::AnthropicBrowserAccess]);
     let mut parts = Vec::new();
     let at_risk = plan.credentials.iter().filter(|c| c.at_risk).count();
     let keys = keys - at_risk;
@@ -213,16 +236,37 @@ fn headline(report: &Report) -> String {
             .iter()
             .filter(|c| c.verification.as_ref().is_some_and(|v| v.is_live()))
             .count();
-        parts.push(match live {
-            0 => format!("{keys} leaked credential{}", plural(keys)),
-            _ => format!(
-                "{keys} leaked credential{}, {live} of them LIVE (listed first: revoke now)",
-                plural(keys)
-            ),
-        });
+        let exposed: HashSet<&str> = (report.findings.iter())
+            .filter(|f| f.exposure.is_some())
+            .filter_map(|f| f.fingerprint())
+            .collect();
+        let mut part = format!("{keys} leaked credential{}", plural(keys));
+        if !exposed.is_empty() {
+            part.push_str(&format!(
+                ", {} of them SHIPPED TO BROWSERS (readable by anyone who loads the page: \
+                 rotate even if the repository is private)",
+                exposed.len()
+            ));
+        }
+        if live > 0 {
+            part.push_str(&format!(", {live} of them LIVE (listed first: revoke now)"));
+        }
+        parts.push(part);
     }
     if files > 0 {
         parts.push(format!("{files} exposed .env file{}", plural(files)));
+    }
+    if claude > 0 {
+        parts.push(format!(
+            "{claude} exposed Claude Code personal file{}",
+            plural(claude)
+        ));
+    }
+    if browser_code > 0 {
+        parts.push(format!(
+            "{browser_code} file{} calling the Anthropic API from the browser",
+            plural(browser_code)
+        ));
     }
     let what = match parts.split_last() {
         Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
@@ -243,6 +287,15 @@ fn dotenv_description(report: &Report, rule: RuleId, found: &[&Finding]) -> &'st
         }
         (Command::Staged, RuleId::DotenvCommitted) => ".env file staged for commit",
         (Command::History, RuleId::DotenvCommitted) => ".env file committed to history",
+        (Command::Staged, RuleId::ClaudeLocalFileCommitted) if already_committed(found) => {
+            "Claude Code personal file already committed (HEAD tracks it)"
+        }
+        (Command::Staged, RuleId::ClaudeLocalFileCommitted) => {
+            "Claude Code personal file staged for commit"
+        }
+        (Command::History, RuleId::ClaudeLocalFileCommitted) => {
+            "Claude Code personal file committed to history"
+        }
         _ => rule.description(),
     }
 }
@@ -272,6 +325,9 @@ fn location(f: &Finding) -> String {
     place.push_str(&escape_control(&f.path));
     if let (Some(line), Some(column)) = (f.line, f.column) {
         place.push_str(&format!(":{line}:{column}"));
+    }
+    if let Some(exposure) = &f.exposure {
+        place.push_str(&format!("  ({})", escape_control(&exposure.short())));
     }
     match &f.provenance {
         Provenance::Staged { in_head: true } => {

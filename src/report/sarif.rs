@@ -175,9 +175,17 @@ fn result(finding: &Finding, report: &Report) -> SarifResult {
         Some(v) if v.is_live() => "LIVE (the API accepts it): ",
         _ => "",
     };
+    let exposed = match &finding.exposure {
+        Some(exposure) => format!(
+            "EXPOSED TO BROWSERS (ships to every visitor of the site: {}; rotate it even if the \
+             repository is private, and move the API call to a server route): ",
+            exposure.reason()
+        ),
+        None => String::new(),
+    };
     let message = format!(
-        "{live}{what}{since}. See the rule help for the recovery checklist: revoke, regenerate, update \
-         .env, restart, audit usage."
+        "{live}{exposed}{what}{since}. See the rule help for the recovery checklist: revoke, \
+         regenerate, update .env, restart, audit usage."
     );
     let mut partial = BTreeMap::new();
     partial.insert(FINGERPRINT_KEY.to_string(), fingerprint);
@@ -237,6 +245,9 @@ fn properties(finding: &Finding, plan: &remediation::Plan) -> BTreeMap<String, s
         props.insert("verification".to_string(), json!(verification));
     }
     props.insert("source".to_string(), json!(finding.source()));
+    if let Some(exposure) = &finding.exposure {
+        props.insert("exposure".to_string(), json!(exposure.as_str()));
+    }
     if let Some(secret) = &finding.secret {
         props.insert("secret_redacted".to_string(), json!(secret.redacted()));
         props.insert("fingerprint".to_string(), json!(secret.fingerprint()));

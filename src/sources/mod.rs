@@ -15,11 +15,13 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::core::browser_access::{self, Signal};
 use crate::core::coverage::Coverage;
-use crate::core::detect;
+use crate::core::detect::{self, Detection};
 use crate::core::finding::{Finding, Provenance};
 use crate::core::rules::{self, DotenvKind, RuleId, Severity};
 use crate::core::scanner::Match;
+use crate::core::{claude_files, exposure};
 
 /// Counters shared by the worker threads of a scan, and what it could not
 /// scan ([`Coverage`]).
@@ -141,7 +143,7 @@ pub fn scan_git_blob(
     blob: git2::Oid,
     path: &str,
     stats: &Stats,
-) -> Vec<Match> {
+) -> Detection {
     let read = repo
         .odb()
         .and_then(|odb| Ok(detect::detect(odb.read(blob)?.data())));
@@ -149,17 +151,18 @@ pub fn scan_git_blob(
         Ok(detection) => {
             Stats::add(&stats.blobs, 1);
             Stats::add(&stats.bytes, detection.bytes);
-            detection.matches
+            detection
         }
         Err(err) => {
             stats.git_object("blobs", &format!("blob {blob} ({path})"), &err);
-            Vec::new()
+            Detection::default()
         }
     }
 }
 
 /// The findings for one blob or file: one per credential match, plus the
-/// `.env` finding when `dotenv_rule` says the file itself is a problem.
+/// whole-file finding (a `.env`, a Claude Code personal file: see
+/// [`file_rules`]) when `dotenv_rule` says the file itself is a problem.
 pub fn findings_for(
     path: &str,
     provenance: &Provenance,
@@ -182,28 +185,73 @@ pub fn findings_for(
     findings
 }
 
+/// A credential at `path`: critical when it ships to the browser (see
+/// [`exposure::of`]), whatever its rule says.
 pub fn credential_finding(path: &str, provenance: Provenance, m: Match) -> Finding {
+    let exposure = exposure::of(path, m.public_variable.as_deref());
+    let severity = match exposure {
+        Some(_) => Severity::Critical,
+        None => m.rule.base_severity(),
+    };
     Finding {
         rule: m.rule,
-        severity: m.rule.base_severity(),
+        severity,
         provenance,
         path: path.to_string(),
         root: None,
         line: Some(m.line),
         column: Some(m.column),
         secret: Some(m.secret),
+        exposure,
     }
 }
 
-/// A `.env`-style file that git tracks (or could): high when it holds a
-/// credential.
+/// The `anthropic-browser-access` findings of a blob at `path`: none where
+/// the rule does not apply ([`browser_access::applies_to`]).
+pub fn signal_findings(path: &str, provenance: &Provenance, signals: Vec<Signal>) -> Vec<Finding> {
+    if signals.is_empty() || !browser_access::applies_to(path) {
+        return Vec::new();
+    }
+    signals
+        .into_iter()
+        .map(|s| Finding {
+            rule: s.rule,
+            severity: s.rule.base_severity(),
+            provenance: provenance.clone(),
+            path: path.to_string(),
+            root: None,
+            line: Some(s.line),
+            column: Some(s.column),
+            secret: None,
+            exposure: None,
+        })
+        .collect()
+}
+
+/// The whole-file rules of a path, `(committed, unignored)`: a `.env`-style
+/// file, or one of Claude Code's personal files.
+pub fn file_rules(path: &str) -> Option<(RuleId, RuleId)> {
+    if is_dotenv_path(path) {
+        Some((RuleId::DotenvCommitted, RuleId::DotenvUnignored))
+    } else if claude_files::of_path(path).is_some() {
+        Some((
+            RuleId::ClaudeLocalFileCommitted,
+            RuleId::ClaudeLocalFileUnignored,
+        ))
+    } else {
+        None
+    }
+}
+
+/// A whole file that git tracks (or could): a `.env`-style file or a Claude
+/// Code personal file; high when a committed one holds a credential.
 pub fn dotenv_finding(
     path: &str,
     provenance: Provenance,
     rule: RuleId,
     holds_credential: bool,
 ) -> Finding {
-    let severity = if rule == RuleId::DotenvCommitted && holds_credential {
+    let severity = if rule.is_committed_file() && holds_credential {
         Severity::High
     } else {
         rule.base_severity()

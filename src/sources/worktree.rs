@@ -10,7 +10,15 @@
 //! never yielded by the walker, yet its content is in the repository: after
 //! the walk, every tracked file the walker did not yield is scanned too. And a
 //! yielded `.env` file is `dotenv-committed` when git tracks it, or
-//! `dotenv-unignored` when git would let someone `git add` it.
+//! `dotenv-unignored` when git would let someone `git add` it (Claude Code's
+//! personal files likewise: `claude-local-file-committed`/`-unignored`).
+//!
+//! A directory the user names although `.gitignore` ignores it (`antleak scan
+//! dist/` after a build) is scanned whole, its own ignored folders included:
+//! the ignore files decide what to skip inside a tree the user did not name,
+//! not the tree the user asked for. The walker alone scans a directory named
+//! although ignored (`dist/`), but not one whose contents are (`dist/*`), nor
+//! the folders inside it that ignore rules name (`assets/`).
 //!
 //! A directory whose `.gitignore` or `.ignore` is beyond [`MAX_IGNORE_FILE`]
 //! is walked without ignore rules, with a warning: the `ignore` crate turns
@@ -24,10 +32,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 use anyhow::{Context, Result, bail};
 use ignore::{WalkBuilder, WalkState};
 
-use super::{Stats, findings_for, is_dotenv_path};
+use super::{Stats, file_rules, findings_for, signal_findings};
 use crate::core::detect;
+use crate::core::exposure::{self, Exposure};
 use crate::core::finding::{Finding, Provenance};
-use crate::core::rules::RuleId;
+use crate::core::rules::{RuleId, Severity};
 use crate::core::sync::lock;
 
 pub struct Options {
@@ -132,6 +141,9 @@ fn oversized_ignore_files(dir: &Path) -> Vec<PathBuf> {
 fn scan_root(root: &Path, is_dir: bool, options: &Options, stats: &Stats) -> Result<Vec<Finding>> {
     let base = base_dir(root, is_dir);
     let repo = GitContext::open(&base)?;
+    // A directory named although ignored is scanned whole (module docs).
+    let named_ignored = is_dir && repo.as_ref().is_some_and(|r| r.ignores_contents(stats));
+    let context = PathContext::new(repo.as_ref(), &base);
     let found = Mutex::new(Vec::new());
     let visit = |entry: ignore::DirEntry, buf: &mut Vec<u8>| {
         // Regular files only: no directories, symlinks, FIFOs, sockets
@@ -141,16 +153,12 @@ fn scan_root(root: &Path, is_dir: bool, options: &Options, stats: &Stats) -> Res
         }
         let rel = relative(&base, entry.path());
         let tracked = repo.as_ref().is_some_and(|r| r.mark_seen(&rel));
-        let dotenv_rule = if is_dotenv_path(&rel) {
-            match &repo {
-                Some(_) if tracked => Some(RuleId::DotenvCommitted),
-                Some(r) if !r.is_ignored(&rel, stats) => Some(RuleId::DotenvUnignored),
-                _ => None,
-            }
-        } else {
-            None
+        let dotenv_rule = match (file_rules(&context.path(&rel)), &repo) {
+            (Some((committed, _)), Some(_)) if tracked => Some(committed),
+            (Some((_, unignored)), Some(r)) if !r.is_ignored(&rel, stats) => Some(unignored),
+            _ => None,
         };
-        let mut result = scan_file(entry.path(), &rel, dotenv_rule, buf, stats);
+        let mut result = scan_file(entry.path(), &rel, &context, dotenv_rule, buf, stats);
         // In a work tree, whether git has the file: a key in a file it
         // does not track has not left this machine through git.
         if repo.is_some() && !tracked {
@@ -162,10 +170,11 @@ fn scan_root(root: &Path, is_dir: bool, options: &Options, stats: &Stats) -> Res
             lock(&found).append(&mut result);
         }
     };
+    let no_ignore = options.no_ignore || named_ignored;
     // The ignore files of the root and of the directories above it, which
     // the walker reads too.
     let above_too_big = is_dir
-        && !options.no_ignore
+        && !no_ignore
         && base
             .canonicalize()
             .ok()
@@ -177,7 +186,7 @@ fn scan_root(root: &Path, is_dir: bool, options: &Options, stats: &Stats) -> Res
                     .map(Path::to_path_buf)
             })
             .is_some();
-    let mut pending = vec![(root.to_path_buf(), options.no_ignore || above_too_big)];
+    let mut pending = vec![(root.to_path_buf(), no_ignore || above_too_big)];
     while let Some((dir, no_ignore)) = pending.pop() {
         let deferred = Arc::new(Mutex::new(Vec::new()));
         walker(&dir, options.threads, no_ignore, &deferred).run(|| {
@@ -203,8 +212,8 @@ fn scan_root(root: &Path, is_dir: bool, options: &Options, stats: &Stats) -> Res
             // Only files present in the work tree: a tracked file deleted from
             // disk has nothing to read here (`history` sees it).
             if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
-                let rule = is_dotenv_path(&rel).then_some(RuleId::DotenvCommitted);
-                findings.extend(scan_file(&path, &rel, rule, &mut buf, stats));
+                let rule = file_rules(&context.path(&rel)).map(|(committed, _)| committed);
+                findings.extend(scan_file(&path, &rel, &context, rule, &mut buf, stats));
             }
         }
     }
@@ -246,9 +255,34 @@ fn walker(
     builder.build_parallel()
 }
 
+/// Where the files of a root sit, for the rules that read a path: from the
+/// work tree's root in a repository (`dist/` + `assets/app.js`, so that
+/// `scan dist/` still knows a Vite bundle), else from the file system root.
+struct PathContext {
+    prefix: String,
+}
+
+impl PathContext {
+    fn new(repo: Option<&GitContext>, base: &Path) -> PathContext {
+        let prefix = match repo {
+            Some(repo) => repo.prefix.clone(),
+            None => match base.canonicalize() {
+                Ok(dir) => format!("{}/", relative(Path::new(""), &dir).trim_end_matches('/')),
+                Err(_) => String::new(),
+            },
+        };
+        PathContext { prefix }
+    }
+
+    fn path(&self, rel: &str) -> String {
+        format!("{}{rel}", self.prefix)
+    }
+}
+
 fn scan_file(
     path: &Path,
     rel: &str,
+    context: &PathContext,
     dotenv_rule: Option<RuleId>,
     buf: &mut Vec<u8>,
     stats: &Stats,
@@ -258,7 +292,22 @@ fn scan_file(
         Ok(detection) => {
             Stats::add(&stats.files, 1);
             Stats::add(&stats.bytes, detection.bytes);
-            findings_for(rel, &Provenance::Worktree, detection.matches, dotenv_rule)
+            let provenance = Provenance::Worktree;
+            let mut findings = findings_for(rel, &provenance, detection.matches, dotenv_rule);
+            let has_key = findings.iter().any(|f| f.secret.is_some());
+            if has_key || !detection.signals.is_empty() {
+                let full = context.path(rel);
+                if has_key && exposure::is_bundle_path(&full) {
+                    for f in findings.iter_mut().filter(|f| f.secret.is_some()) {
+                        f.exposure.get_or_insert(Exposure::Bundle);
+                        f.severity = Severity::Critical;
+                    }
+                }
+                if crate::core::browser_access::applies_to(&full) {
+                    findings.extend(signal_findings(rel, &provenance, detection.signals));
+                }
+            }
+            findings
         }
         Err(err) => {
             stats.io("files", &path.display().to_string(), &err);
@@ -360,6 +409,14 @@ impl GitContext {
                 false
             }
         }
+    }
+
+    /// Whether `.gitignore` ignores the scanned directory, or whatever it
+    /// holds (`dist/`, `dist/*`, `dist/**`): checked on the directory and on
+    /// a name in it that no file needs to have.
+    fn ignores_contents(&self, stats: &Stats) -> bool {
+        !self.prefix.is_empty()
+            && (self.is_ignored("", stats) || self.is_ignored("antleak-probe", stats))
     }
 
     /// Tracked files the walker never yielded: ignored although tracked.

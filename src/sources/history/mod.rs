@@ -284,10 +284,13 @@ fn scan_tagged(
             }
         }
     }
-    let matches = workers.scan(blobs.len(), |i| (blobs[i].0, blobs[i].1.as_str()), stats);
+    let mut matches = workers.scan(blobs.len(), |i| (blobs[i].0, blobs[i].1.as_str()), stats);
     let mut findings = Vec::new();
     for (i, (_, path)) in blobs.iter().enumerate() {
-        let found = matches.get(&(i as u32)).cloned().unwrap_or_default();
+        let found = matches
+            .remove(&(i as u32))
+            .map(|detection| detection.matches)
+            .unwrap_or_default();
         let rule = is_dotenv_path(path).then_some(RuleId::DotenvCommitted);
         if found.is_empty() && rule.is_none() {
             continue;
