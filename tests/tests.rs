@@ -3,6 +3,7 @@
 
 mod util;
 
+mod action;
 mod api;
 mod audit;
 mod cli;
@@ -13,5 +14,7 @@ mod hygiene;
 mod properties;
 mod robustness;
 mod sarif;
+mod schema;
 mod scan;
+mod skip;
 mod staged;

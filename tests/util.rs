@@ -237,8 +237,10 @@ impl From<Output> for Run {
 
 impl Run {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
+        let json = serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr));
+        crate::schema::assert_report_matches_schema(&json);
+        json
     }
 
     /// Asserts that no 32-character piece of `secret` is anywhere in the output.
