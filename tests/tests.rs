@@ -8,6 +8,7 @@ mod api;
 mod audit;
 mod cli;
 mod config;
+mod fixtures;
 mod history;
 mod hook;
 mod hygiene;
