@@ -99,7 +99,11 @@ fn on_a_pull_request_the_key_it_adds_fails_with_sarif_and_older_history_is_not_s
     run.assert_code(1);
     run.assert_hides(&new);
     run.assert_hides(&old);
-    assert!(run.stderr.contains(&format!("{base}..{head}")), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("{base}..{head}")),
+        "{}",
+        run.stderr
+    );
     // The runbook is in the log, the alerts in the SARIF.
     assert!(run.stdout.contains("new.py"), "{}", run.stdout);
     let log = sarif(&sb);

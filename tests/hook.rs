@@ -288,11 +288,17 @@ fn the_pre_commit_framework_runs_the_system_hook() {
     if !manifest.join(".git").exists() {
         // A packaged crate (cargo package, crates.io) is no git checkout:
         // pre-commit try-repo needs one, whatever the machine has installed.
-        eprintln!("SKIPPED: antleak's sources are not a git checkout (try-repo needs one)");
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: antleak's sources are not a git checkout (try-repo needs one)"
+        );
         return;
     }
     let Some(pre_commit) = which("pre-commit") else {
-        crate::skip::missing_tool("the pre-commit framework (pip install pre-commit) is not on PATH");
+        crate::skip::missing_tool(
+            "the pre-commit framework (pip install pre-commit) is not on PATH",
+        );
         return;
     };
     let sb = repo();

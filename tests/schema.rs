@@ -27,7 +27,7 @@ fn validator() -> &'static jsonschema::Validator {
 pub fn schema_errors(json: &Value) -> Vec<String> {
     validator()
         .iter_errors(json)
-        .map(|e| format!("{} (at {})", e, e.instance_path()))
+        .map(|e| format!("{e} (at {})", e.instance_path()))
         .collect()
 }
 
@@ -69,33 +69,85 @@ fn a_real_report_matches_and_the_schema_rejects_what_the_contract_forbids() {
         .iter()
         .position(|f| f["rule"] == "anthropic-api-key")
         .expect("a credential finding");
-    let broken: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
-        ("unknown severity", Box::new(|r| r["findings"][0]["severity"] = "urgent".into())),
-        ("unknown rule", Box::new(|r| r["findings"][0]["rule"] = "aws-key".into())),
-        ("unknown source", Box::new(|r| r["findings"][0]["source"] = "stdin".into())),
-        ("line as text", Box::new(move |r| r["findings"][credential]["line"] = "1".into())),
-        ("no fingerprint", Box::new(move |r| {
-            r["findings"][credential].as_object_mut().unwrap().remove("fingerprint");
-        })),
-        ("short fingerprint", Box::new(move |r| r["findings"][credential]["fingerprint"] = "abc".into())),
-        ("unknown finding field", Box::new(|r| r["findings"][0]["colour"] = "red".into())),
-        ("no summary", Box::new(|r| {
-            r.as_object_mut().unwrap().remove("summary");
-        })),
-        ("negative count", Box::new(|r| r["summary"]["blobs_scanned"] = (-1).into())),
-        ("complete as text", Box::new(|r| r["summary"]["complete"] = "yes".into())),
-        ("unknown location", Box::new(|r| r["findings"][0]["location"] = "attic".into())),
-        ("encoding not a list", Box::new(|r| r["findings"][0]["encoding"] = "base64".into())),
-        ("schema_version 2", Box::new(|r| r["schema_version"] = 2.into())),
-        ("unknown verdict", Box::new(|r| {
-            r["remediation"][0]["verification"] = serde_json::json!({"status": "maybe"});
-        })),
-        ("bad date", Box::new(move |r| r["findings"][credential]["date"] = "yesterday".into())),
+    type Mutation = Box<dyn Fn(&mut Value)>;
+    let broken: Vec<(&str, Mutation)> = vec![
+        (
+            "unknown severity",
+            Box::new(|r| r["findings"][0]["severity"] = "urgent".into()),
+        ),
+        (
+            "unknown rule",
+            Box::new(|r| r["findings"][0]["rule"] = "aws-key".into()),
+        ),
+        (
+            "unknown source",
+            Box::new(|r| r["findings"][0]["source"] = "stdin".into()),
+        ),
+        (
+            "line as text",
+            Box::new(move |r| r["findings"][credential]["line"] = "1".into()),
+        ),
+        (
+            "no fingerprint",
+            Box::new(move |r| {
+                r["findings"][credential]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("fingerprint");
+            }),
+        ),
+        (
+            "short fingerprint",
+            Box::new(move |r| r["findings"][credential]["fingerprint"] = "abc".into()),
+        ),
+        (
+            "unknown finding field",
+            Box::new(|r| r["findings"][0]["colour"] = "red".into()),
+        ),
+        (
+            "no summary",
+            Box::new(|r| {
+                r.as_object_mut().unwrap().remove("summary");
+            }),
+        ),
+        (
+            "negative count",
+            Box::new(|r| r["summary"]["blobs_scanned"] = (-1).into()),
+        ),
+        (
+            "complete as text",
+            Box::new(|r| r["summary"]["complete"] = "yes".into()),
+        ),
+        (
+            "unknown location",
+            Box::new(|r| r["findings"][0]["location"] = "attic".into()),
+        ),
+        (
+            "encoding not a list",
+            Box::new(|r| r["findings"][0]["encoding"] = "base64".into()),
+        ),
+        (
+            "schema_version 2",
+            Box::new(|r| r["schema_version"] = 2.into()),
+        ),
+        (
+            "unknown verdict",
+            Box::new(|r| {
+                r["remediation"][0]["verification"] = serde_json::json!({"status": "maybe"});
+            }),
+        ),
+        (
+            "bad date",
+            Box::new(move |r| r["findings"][credential]["date"] = "yesterday".into()),
+        ),
     ];
     for (what, mutate) in broken {
         let mut bad = report.clone();
         mutate(&mut bad);
-        assert!(!schema_errors(&bad).is_empty(), "the schema accepted a report with {what}");
+        assert!(
+            !schema_errors(&bad).is_empty(),
+            "the schema accepted a report with {what}"
+        );
     }
     // The fields colleagues are adding are optional but typed: well-typed
     // values pass.

@@ -15,7 +15,7 @@ mod hygiene;
 mod properties;
 mod robustness;
 mod sarif;
-mod schema;
 mod scan;
+mod schema;
 mod skip;
 mod staged;
