@@ -12,6 +12,7 @@ mod fixtures;
 mod history;
 mod hook;
 mod hygiene;
+mod manifest;
 mod properties;
 mod robustness;
 mod sarif;
