@@ -22,7 +22,10 @@ fn every_crate_optimised_in_dev_builds_is_in_the_lock_file() {
     let optimised = manifest["profile"]["dev"]["package"].as_table().unwrap();
     assert!(optimised.len() > 10, "{optimised:?}");
     for name in optimised.keys() {
-        assert!(locked.contains(&name.as_str()), "{name} is not in Cargo.lock");
+        assert!(
+            locked.contains(&name.as_str()),
+            "{name} is not in Cargo.lock"
+        );
     }
 }
 
