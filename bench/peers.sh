@@ -72,15 +72,20 @@ command -v hyperfine >/dev/null || apt-get install -y -q hyperfine >/dev/null 2>
 TIME=/usr/bin/time
 [ -x "$TIME" ] || apt-get install -y -q time >/dev/null 2>&1 || true
 
-KF_FLAGS="--no-validate --no-update-check -q --format json -o /dev/null"
+# Reports go to regular files under DIR/out, never to /dev/null: gitleaks replaces
+# the file its -r names (as root, a /dev/null turned into a regular file breaks
+# every build on the machine).
+OUT=$WORK/out
+mkdir -p "$OUT"
+KF_FLAGS="--no-validate --no-update-check -q --format json"
 # name|mode|command; run from inside the corpus
 CMDS=(
-  "antleak|wt|$ANTLEAK scan . --format json -o /dev/null"
-  "gitleaks|wt|$GITLEAKS dir . --no-banner -f json -r /dev/null"
-  "kingfisher|wt|$KINGFISHER scan . --git-history none $KF_FLAGS"
-  "antleak|hist|$ANTLEAK history --repo . --format json -o /dev/null"
-  "gitleaks|hist|$GITLEAKS git . --no-banner -f json -r /dev/null"
-  "kingfisher|hist|$KINGFISHER scan . --git-history full $KF_FLAGS"
+  "antleak|wt|$ANTLEAK scan . --format json -o $OUT/antleak-wt.report.json"
+  "gitleaks|wt|$GITLEAKS dir . --no-banner -f json -r $OUT/gitleaks-wt.report.json"
+  "kingfisher|wt|$KINGFISHER scan . --git-history none $KF_FLAGS -o $OUT/kingfisher-wt.report.json"
+  "antleak|hist|$ANTLEAK history --repo . --format json -o $OUT/antleak-hist.report.json"
+  "gitleaks|hist|$GITLEAKS git . --no-banner -f json -r $OUT/gitleaks-hist.report.json"
+  "kingfisher|hist|$KINGFISHER scan . --git-history full $KF_FLAGS -o $OUT/kingfisher-hist.report.json"
 )
 
 median() { sort -n | awk '{a[NR]=$1} END {if (NR) print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
@@ -100,7 +105,8 @@ EOF
     local walls=() cpus=() i out
     (cd "$CORPUS" && eval "$cmd" >/dev/null 2>&1) || true
     for i in $(seq "$RUNS"); do
-      out=$(cd "$CORPUS" && { $TIME -f '%e %U %S' bash -c "$cmd" >/dev/null 2>/dev/null; } 2>&1 | tail -n1) || true
+      (cd "$CORPUS" && $TIME -f '%e %U %S' -o "$OUT/time.txt" bash -c "$cmd" >/dev/null 2>&1) || true
+      out=$(tail -n1 "$OUT/time.txt")
       walls+=("$(echo "$out" | awk '{print $1}')")
       cpus+=("$(echo "$out" | awk '{print $2 + $3}')")
     done
@@ -113,7 +119,8 @@ peak_rss() {
   local cmd=$1 max=0 kb i
   [ -x "$TIME" ] || { echo "-"; return; }
   for i in 1 2 3; do
-    kb=$(cd "$CORPUS" && { $TIME -f '%M' bash -c "exec $cmd" >/dev/null 2>/dev/null; } 2>&1 | tail -n1) || true
+    (cd "$CORPUS" && $TIME -f '%M' -o "$OUT/rss.txt" bash -c "exec $cmd" >/dev/null 2>&1) || true
+    kb=$(tail -n1 "$OUT/rss.txt")
     [ "${kb:-0}" -gt "$max" ] 2>/dev/null && max=$kb
   done
   awk -v kb="$max" 'BEGIN {printf "%.0f", kb / 1024}'
@@ -144,6 +151,11 @@ for mode, argv in (("scan", [antleak, "scan", ".", "--format", "json"]),
 print(", ".join(out))
 EOF
 ) || RECALL="(recall check failed: see bench/run.sh)"
+
+if [ ! -c /dev/null ]; then
+  echo "peers.sh: /dev/null is no longer a device; restore it: mknod -m 666 /dev/null.new c 1 3 && mv -f /dev/null.new /dev/null" >&2
+  exit 1
+fi
 
 {
   echo "antleak $("$ANTLEAK" --version | awk '{print $2}') vs gitleaks $("$GITLEAKS" version) and kingfisher $("$KINGFISHER" --version | awk '{print $2}')"
