@@ -228,7 +228,9 @@ impl Run {
     /// ([`crate::contract::check`]).
     pub fn json(&self) -> Value {
         let value: Value = serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr));
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}
+stderr: {}", self.stdout, self.stderr));
+        crate::schema::assert_report_matches_schema(&value);
         if ["scan", "staged", "history"].contains(&value["command"].as_str().unwrap_or("")) {
             crate::contract::check(&value);
         }
