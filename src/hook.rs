@@ -1,15 +1,18 @@
-//! `antleak hook install`: puts the pre-commit hook (`hooks/pre-commit`,
-//! embedded in the binary) where git will run it.
+//! `antleak hook install`: puts the pre-commit hook (`hooks/pre-commit`), or
+//! with `--pre-receive` the server-side hook (`hooks/pre-receive`), both
+//! embedded in the binary, where git will run it.
 //!
-//! Where: `core.hooksPath` when it is set (a relative value is relative to
-//! the work tree, where git runs hooks; `~/` is expanded), otherwise `hooks/`
-//! in the common git directory, which linked worktrees share.
+//! Where: `--hooks-dir DIR` when given (GitLab's `custom_hooks`, a server's
+//! global hooks directory); else `core.hooksPath` when it is set (a relative
+//! value is relative to the work tree, where git runs hooks; `~/` is
+//! expanded), otherwise `hooks/` in the common git directory, which linked
+//! worktrees share and which is the bare repository's own `hooks/`.
 //!
 //! What is already there decides what happens, and a hook someone else wrote
 //! is never lost: nothing there → install; antleak's hook → nothing to do, or
 //! an update to this version (so re-running leaves one antleak hook); another
-//! hook → it is renamed `pre-commit.antleak-chained` and antleak's hook runs
-//! it first, stopping the commit if it fails — unless `--force`, which
+//! hook → it is renamed `<hook>.antleak-chained` and antleak's hook runs it
+//! first, stopping the commit or push if it fails — unless `--force`, which
 //! replaces it.
 //!
 //! A directory husky manages is left alone (unless `--force`): husky
@@ -22,24 +25,56 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use git2::{ErrorCode, Repository};
 
-/// The hook script. It finds `antleak` on `PATH` and fails with a clear
+/// Which hook: each script finds `antleak` on `PATH` and fails with a clear
 /// message when it is not there.
-const SCRIPT: &str = include_str!("../hooks/pre-commit");
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Client side: `antleak staged` before each commit.
+    PreCommit,
+    /// Server side: `antleak hook pre-receive` before a push updates a ref.
+    PreReceive,
+}
 
-/// Present in every version of antleak's hook, and only in antleak's hook.
-const MARKER: &str = "# antleak pre-commit hook";
+impl Kind {
+    /// The hook's file name, as git looks for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::PreCommit => "pre-commit",
+            Kind::PreReceive => "pre-receive",
+        }
+    }
 
-/// The name a foreign hook is moved to; `hooks/pre-commit` runs it.
-const CHAINED: &str = "pre-commit.antleak-chained";
+    fn script(self) -> &'static str {
+        match self {
+            Kind::PreCommit => include_str!("../hooks/pre-commit"),
+            Kind::PreReceive => include_str!("../hooks/pre-receive"),
+        }
+    }
 
-/// Installs the hook and returns one line saying what was done.
-pub fn install(repo: &Repository, force: bool) -> Result<String> {
-    let dir = hooks_dir(repo)?;
-    std::fs::create_dir_all(&dir).with_context(|| format!("{}: creating", dir.display()))?;
-    let hook = dir.join("pre-commit");
+    /// Present in every version of antleak's hook, and only in antleak's hook.
+    fn marker(self) -> &'static str {
+        match self {
+            Kind::PreCommit => "# antleak pre-commit hook",
+            Kind::PreReceive => "# antleak pre-receive hook",
+        }
+    }
+
+    /// The name a foreign hook is moved to; antleak's hook runs it.
+    fn chained(self) -> String {
+        format!("{}.antleak-chained", self.name())
+    }
+}
+
+/// Installs the hook `kind` into the hooks directory `dir` (see
+/// [`hooks_dir`]) and returns one line saying what was done.
+pub fn install(dir: &Path, kind: Kind, force: bool) -> Result<String> {
+    std::fs::create_dir_all(dir).with_context(|| format!("{}: creating", dir.display()))?;
+    let name = kind.name();
+    let script = kind.script();
+    let hook = dir.join(name);
     let shown = hook.display();
     let existing = existing(&hook)?;
-    if !force && managed_by_husky(&dir, existing.as_deref()) {
+    if !force && kind == Kind::PreCommit && managed_by_husky(dir, existing.as_deref()) {
         bail!(
             "{}: husky manages these hooks and would drop or bypass antleak's: add the line \
              `antleak staged` to your husky pre-commit hook (.husky/pre-commit) instead",
@@ -47,25 +82,25 @@ pub fn install(repo: &Repository, force: bool) -> Result<String> {
         );
     }
     let Some(existing) = existing else {
-        write_hook(&hook)?;
-        return Ok(format!("antleak: installed the pre-commit hook at {shown}"));
+        write_hook(&hook, script)?;
+        return Ok(format!("antleak: installed the {name} hook at {shown}"));
     };
-    if existing == SCRIPT {
+    if existing == script {
         return Ok(format!(
-            "antleak: the pre-commit hook at {shown} is already antleak's; nothing to do"
+            "antleak: the {name} hook at {shown} is already antleak's; nothing to do"
         ));
     }
-    if existing.contains(MARKER) {
-        write_hook(&hook)?;
-        return Ok(format!("antleak: updated the pre-commit hook at {shown}"));
+    if existing.contains(kind.marker()) {
+        write_hook(&hook, script)?;
+        return Ok(format!("antleak: updated the {name} hook at {shown}"));
     }
     if force {
-        write_hook(&hook)?;
+        write_hook(&hook, script)?;
         return Ok(format!(
-            "antleak: replaced the existing pre-commit hook at {shown} (--force)"
+            "antleak: replaced the existing {name} hook at {shown} (--force)"
         ));
     }
-    let chained = dir.join(CHAINED);
+    let chained = dir.join(kind.chained());
     if std::fs::symlink_metadata(&chained).is_ok() {
         bail!(
             "{shown}: another hook is installed and {} exists already; move one of them aside, \
@@ -75,10 +110,10 @@ pub fn install(repo: &Repository, force: bool) -> Result<String> {
     }
     std::fs::rename(&hook, &chained)
         .with_context(|| format!("{shown}: moving it to {}", chained.display()))?;
-    write_hook(&hook)?;
+    write_hook(&hook, script)?;
     Ok(format!(
-        "antleak: installed the pre-commit hook at {shown}; the hook that was there is now {} \
-         and runs first",
+        "antleak: installed the {name} hook at {shown}; the hook that was there is now {} and \
+         runs first",
         chained.display()
     ))
 }
@@ -90,8 +125,8 @@ fn managed_by_husky(dir: &Path, existing: Option<&str>) -> bool {
         || existing.is_some_and(|text| text.contains("husky"))
 }
 
-/// The directory git runs hooks from.
-fn hooks_dir(repo: &Repository) -> Result<PathBuf> {
+/// The directory git runs the hooks of `repo` from.
+pub fn hooks_dir(repo: &Repository) -> Result<PathBuf> {
     let config = repo
         .config()
         .with_context(|| format!("{}: reading git config", repo.path().display()))?;
@@ -120,9 +155,9 @@ fn existing(hook: &Path) -> Result<Option<String>> {
 
 /// Writes the script beside the hook and renames it into place, so git never
 /// runs a half-written hook.
-fn write_hook(hook: &Path) -> Result<()> {
+fn write_hook(hook: &Path, script: &str) -> Result<()> {
     let temporary = hook.with_extension("antleak-new");
-    std::fs::write(&temporary, SCRIPT)
+    std::fs::write(&temporary, script)
         .with_context(|| format!("{}: writing", temporary.display()))?;
     make_executable(&temporary)?;
     std::fs::rename(&temporary, hook).with_context(|| format!("{}: writing", hook.display()))
@@ -146,10 +181,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_script_carries_the_marker_and_runs_antleak_staged() {
-        assert!(SCRIPT.starts_with("#!/bin/sh\n"));
-        assert!(SCRIPT.contains(MARKER));
-        assert!(SCRIPT.contains(CHAINED));
-        assert!(SCRIPT.contains("exec antleak staged"));
+    fn each_script_carries_its_marker_and_runs_antleak() {
+        for (kind, runs) in [
+            (Kind::PreCommit, "exec antleak staged"),
+            (Kind::PreReceive, "antleak hook pre-receive"),
+        ] {
+            let script = kind.script();
+            assert!(script.starts_with("#!/bin/sh\n"));
+            assert!(script.contains(kind.marker()));
+            assert!(script.contains(&kind.chained()));
+            assert!(script.contains(runs), "{kind:?}");
+        }
     }
 }

@@ -17,6 +17,7 @@ mod hook;
 mod hygiene;
 mod manifest;
 mod output;
+mod pre_receive;
 mod properties;
 mod robustness;
 mod sarif;

@@ -148,7 +148,7 @@ pub enum Command {
     /// Show what leaked API keys were used for since they leaked: tokens by
     /// day and model, estimated cost (admin key from ANTHROPIC_ADMIN_KEY).
     Audit(AuditArgs),
-    /// Manage the git pre-commit hook.
+    /// Manage the git hooks: pre-commit (client side) and pre-receive (server side).
     Hook {
         #[command(subcommand)]
         action: HookAction,
@@ -169,14 +169,35 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum HookAction {
-    /// Install the pre-commit hook (honours core.hooksPath; chains to an existing hook).
+    /// Install the pre-commit hook, or with --pre-receive the server-side
+    /// hook (honours core.hooksPath; chains to an existing hook).
     Install {
         /// Repository [default: the one containing the current directory].
         #[arg(long, value_name = "DIR")]
         repo: Option<PathBuf>,
+        /// Install into this hooks directory instead of the repository's
+        /// (GitLab's custom_hooks, a server's global hooks directory).
+        #[arg(long, value_name = "DIR", conflicts_with = "repo")]
+        hooks_dir: Option<PathBuf>,
+        /// Install the pre-receive hook, which refuses pushes that add a
+        /// credential (in the bare repository a server pushes into).
+        #[arg(long)]
+        pre_receive: bool,
         /// Replace an existing hook instead of chaining to it.
         #[arg(long)]
         force: bool,
+    },
+    /// What the pre-receive hook runs: reads git's `<old> <new> <ref>` lines
+    /// on stdin and scans the commits the push brings; exit 1 refuses it.
+    PreReceive {
+        /// Repository [default: GIT_DIR, as git sets it for hooks, or the
+        /// one containing the current directory].
+        #[arg(long, value_name = "DIR")]
+        repo: Option<PathBuf>,
+        #[command(flatten)]
+        filters: FilterArgs,
+        #[command(flatten)]
+        threads: ThreadsArgs,
     },
 }
 

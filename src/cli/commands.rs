@@ -26,13 +26,13 @@ use crate::report::{self, Command, Report, Summary, UriBase};
 use crate::sources::{self, Stats, history, staged, worktree};
 
 /// What a scan command found, before it is planned and reported.
-struct Scanned {
-    command: Command,
-    found: Found,
+pub(super) struct Scanned {
+    pub(super) command: Command,
+    pub(super) found: Found,
     /// History only: whether a repository was a shallow clone.
-    shallow: Option<bool>,
+    pub(super) shallow: Option<bool>,
     /// Where SARIF's relative paths resolve from.
-    uri_base: Option<UriBase>,
+    pub(super) uri_base: Option<UriBase>,
 }
 
 pub fn scan(
@@ -121,7 +121,7 @@ pub fn history(
 /// and what the baseline already knew, which a baseline this run writes
 /// must keep.
 #[derive(Default)]
-struct Found {
+pub(super) struct Found {
     findings: Vec<Finding>,
     baselined: Vec<Finding>,
     /// How many findings the baselines read knew, by identity.
@@ -129,7 +129,7 @@ struct Found {
 }
 
 impl Found {
-    fn filtered(filters: &Filters, found: Vec<Finding>, stats: &Stats) -> Found {
+    pub(super) fn filtered(filters: &Filters, found: Vec<Finding>, stats: &Stats) -> Found {
         let mut all = Found::default();
         all.add(filters, found, stats, None);
         all
@@ -185,7 +185,7 @@ fn history_findings(
         let filters = settings.filters.load(root.as_deref(), &files)?;
         let options = history::Options {
             threads: settings.threads,
-            range: range.map(str::to_string),
+            only: range.map(|r| history::Only::Range(r.to_string())),
             allow_shallow,
         };
         let scanned = with_progress(stats, !settings.quiet, || {
@@ -199,7 +199,7 @@ fn history_findings(
 }
 
 /// Plans, verifies (if asked) and writes the report of a scan.
-fn report_scan(
+pub(super) fn report_scan(
     settings: &Settings,
     args: &ReportArgs,
     scanned: Scanned,

@@ -4,7 +4,8 @@
 //! - [`args`]: what clap parses; [`online_args`]: the options of the
 //!   commands that call Anthropic's API.
 //! - [`settings`]: the resolved global options.
-//! - [`commands`]: one function per command.
+//! - [`commands`]: one function per command; [`pre_receive`]: the
+//!   server-side gate.
 //!
 //! Fatal errors travel up as `anyhow::Error` and are printed here, once, as a
 //! single line `antleak: error: …`.
@@ -12,6 +13,7 @@
 mod args;
 mod commands;
 mod online_args;
+mod pre_receive;
 mod progress;
 mod settings;
 
@@ -167,15 +169,44 @@ fn run(cli: Cli) -> Result<Outcome> {
             commands::audit(&settings, &args)
         }
         Command::Hook {
-            action: HookAction::Install { repo, force },
+            action:
+                HookAction::Install {
+                    repo,
+                    hooks_dir,
+                    pre_receive,
+                    force,
+                },
         } => {
             let quiet = apply_global(global, None);
-            let repo = sources::open_repo(repo.as_deref())?;
-            let message = hook::install(&repo, force)?;
+            let dir = match hooks_dir {
+                Some(dir) => dir,
+                None => hook::hooks_dir(&sources::open_repo(repo.as_deref())?)?,
+            };
+            let kind = if pre_receive {
+                hook::Kind::PreReceive
+            } else {
+                hook::Kind::PreCommit
+            };
+            let message = hook::install(&dir, kind, force)?;
             if !quiet {
                 println!("{message}");
             }
             Ok(Outcome::Clean)
+        }
+        Command::Hook {
+            action:
+                HookAction::PreReceive {
+                    repo,
+                    filters,
+                    threads,
+                },
+        } => {
+            let settings = Settings {
+                quiet: apply_global(global, None),
+                threads: threads.resolve()?,
+                filters: &filters,
+            };
+            pre_receive::run(&settings, repo.as_deref())
         }
         Command::Completions { shell } => {
             // Rendered into memory: clap_complete panics on a failed write,

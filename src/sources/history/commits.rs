@@ -156,6 +156,31 @@ pub(super) fn in_range(repo: &Repository, range: &str) -> Result<Vec<Oid>> {
     Ok(commits)
 }
 
+/// The commits reachable from `tips` that none of `hide` reaches, parents
+/// first: what a push brings (`git rev-list TIPS --not HIDE`). A tip that
+/// cannot be walked is fatal: the push cannot be checked. A hidden commit
+/// that cannot be read hides nothing, so more is scanned, never less.
+pub(super) fn introduced(repo: &Repository, tips: &[Oid], hide: &[Oid]) -> Result<Vec<Oid>> {
+    let fail = |err: git2::Error| anyhow!("walking the pushed commits: {}", err.message());
+    let mut walk = repo.revwalk().map_err(fail)?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
+        .map_err(fail)?;
+    // A tag (annotated) is walked from the commit it names.
+    let peel = |id: Oid| {
+        repo.find_object(id, None)
+            .and_then(|object| object.peel_to_commit())
+            .map(|commit| commit.id())
+    };
+    for &tip in tips {
+        let commit = peel(tip).map_err(|err| anyhow!("pushed object {tip}: {}", err.message()))?;
+        walk.push(commit).map_err(fail)?;
+    }
+    for commit in hide.iter().filter_map(|&id| peel(id).ok()) {
+        walk.hide(commit).map_err(fail)?;
+    }
+    walk.collect::<Result<Vec<_>, _>>().map_err(fail)
+}
+
 /// The commit graph reachable from the tips. Walked by hand rather than with
 /// a `Revwalk` so that one missing commit is a warning, not the end of the
 /// scan.

@@ -11,8 +11,9 @@
 //!    remote-tracking refs, where a commit force-pushed away lives on. They are ordered parents first
 //!    (Kahn's algorithm, the oldest commit first among those ready), so the
 //!    first commit that shows a blob at a path is the one that introduced it
-//!    there. With `--range A..B` the commits are those of the range, in the
-//!    same parents-first order.
+//!    there. With `--range A..B` the commits are those of the range, and for
+//!    a push ([`Only::Introduced`]) those its new tips bring that no ref
+//!    had before, in the same parents-first order.
 //! 2. **Introductions** (`introductions.rs`). Each commit is compared with its
 //!    first parent by walking both trees side by side and descending only
 //!    into subtrees whose id changed: no blob is loaded and no diff is
@@ -60,11 +61,32 @@ use workers::Workers;
 
 pub struct Options {
     pub threads: usize,
-    /// `--range A..B`: only the blobs introduced by the commits in the range.
-    pub range: Option<String>,
+    /// Only the blobs introduced by some commits (`None`: all history).
+    pub only: Option<Only>,
     /// `--allow-shallow`: a shallow clone's history, as far as it goes, is
     /// the whole audit asked for.
     pub allow_shallow: bool,
+}
+
+/// The commits a partial history scan compares with their parents.
+#[derive(Clone, Debug)]
+pub enum Only {
+    /// `--range A..B`: the commits of B that A lacks.
+    Range(String),
+    /// A push (`hook pre-receive`): the commits reachable from `tips` that
+    /// no commit of `hide` (the refs before the push) reaches: `git
+    /// rev-list TIPS --not HIDE`.
+    Introduced { tips: Vec<Oid>, hide: Vec<Oid> },
+}
+
+impl Only {
+    /// How warnings name it.
+    fn describe(&self) -> String {
+        match self {
+            Only::Range(range) => format!("--range {range}"),
+            Only::Introduced { .. } => "the pushed commits".to_string(),
+        }
+    }
 }
 
 pub struct Scanned {
@@ -99,13 +121,16 @@ pub fn scan(repo: &Repository, options: &Options, stats: &Stats) -> Result<Scann
     // read.
     let (commits, tagged, introductions) = {
         let walker = super::reopen(repo)?;
-        let (commits, tagged) = match &options.range {
-            Some(range) => (commits::in_range(&walker, range)?, Vec::new()),
+        let (commits, tagged) = match &options.only {
+            Some(Only::Range(range)) => (commits::in_range(&walker, range)?, Vec::new()),
+            Some(Only::Introduced { tips, hide }) => {
+                (commits::introduced(&walker, tips, hide)?, Vec::new())
+            }
             None => commits::all(&walker, stats)?,
         };
         let mut introductions = Introductions::default();
         for (position, &id) in commits.iter().enumerate() {
-            introductions.add_commit(&walker, position as u32, id, options.range.is_some(), stats);
+            introductions.add_commit(&walker, position as u32, id, options.only.is_some(), stats);
         }
         (commits, tagged, introductions)
     };
@@ -158,7 +183,7 @@ fn truncated_history(
             format!("`git -C {quoted} fetch --unshallow` fetches them"),
         )
     };
-    if let Some(range) = &options.range {
+    if let Some(only) = &options.only {
         // A range whose walk met no boundary commit saw all it asked for;
         // one that did may have more commits beyond it.
         let boundary = boundary_commits(repo);
@@ -166,7 +191,7 @@ fn truncated_history(
         if crossed && !options.allow_shallow {
             stats.not_scanned(
                 "history",
-                &format!("{shown}: --range {range}"),
+                &format!("{shown}: {}", only.describe()),
                 reason,
                 format_args!("{reason}, and the range reaches past it"),
             );
