@@ -32,7 +32,7 @@
 //! 5. [`report`]: renders a report; reads a saved one back.
 //! 6. [`online`]: the only code that uses the network, and only when the user
 //!    asks (`--verify`, `revoke`, `audit`).
-//! 7. [`hook`]: installs the pre-commit hook.
+//! 7. [`hook`]: installs the pre-commit and pre-receive hooks.
 //! 8. [`cli`]: parses arguments, resolves settings, runs one command and
 //!    owns the exit code.
 

@@ -95,6 +95,8 @@ fn a_push_that_adds_a_key_is_refused_and_the_ref_does_not_move() {
     let run = push(&sb, &["origin", "main"]);
     assert_refused(&run, &key);
     assert!(run.stderr.contains("app.py:1:8"), "{}", run.stderr);
+    // HEAD is what main would be after the push, not what the server had.
+    assert!(run.stderr.contains("still in HEAD"), "{}", run.stderr);
     assert_eq!(server_ref(&sb, "refs/heads/main"), before);
 }
 
@@ -155,6 +157,7 @@ fn a_key_only_in_an_older_commit_of_the_pushed_range_is_refused() {
     commit_in(&sb, "remove the key again");
     let run = push(&sb, &["origin", "main"]);
     assert_refused(&run, &key);
+    assert!(run.stderr.contains("no longer in HEAD"), "{}", run.stderr);
     assert_eq!(server_ref(&sb, "refs/heads/main"), before);
 }
 
@@ -232,4 +235,39 @@ fn bad_input_is_one_line_and_exit_2() {
     run.assert_code(2);
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
     assert!(run.stderr.contains(&unknown), "{}", run.stderr);
+}
+
+#[test]
+fn hooks_dir_installs_where_a_server_keeps_its_hooks() {
+    // As for GitLab's custom_hooks: a directory of its own, which this
+    // server finds through core.hooksPath.
+    let sb = server_and_client();
+    std::fs::remove_file(sb.path("server.git/hooks/pre-receive")).unwrap();
+    let dir = sb.path("custom_hooks");
+    let run = sb.antleak(&[
+        "hook",
+        "install",
+        "--pre-receive",
+        "--hooks-dir",
+        dir.to_str().unwrap(),
+    ]);
+    run.assert_code(0);
+    assert!(dir.join("pre-receive").is_file());
+    sb.git_in(
+        "server.git",
+        &["config", "core.hooksPath", dir.to_str().unwrap()],
+    );
+    let key = fake_key("api03", 146);
+    sb.write("client/app.py", format!("KEY = \"{key}\"\n"));
+    commit_in(&sb, "leak");
+    assert_refused(&push(&sb, &["origin", "main"]), &key);
+    let both = sb.antleak(&[
+        "hook",
+        "install",
+        "--hooks-dir",
+        "x",
+        "--repo",
+        "server.git",
+    ]);
+    both.assert_code(2);
 }

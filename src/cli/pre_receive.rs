@@ -57,13 +57,23 @@ pub fn run(settings: &Settings, repo: Option<&Path>) -> Result<Outcome> {
             .map(|u| object_id(&u.old))
             .collect::<Result<Vec<_>>>()?,
     );
+    // After the push, HEAD is the new tip of the branch it names when the
+    // push updates that branch; otherwise the first pushed tip stands for it.
+    let head_branch = repo
+        .find_reference("HEAD")
+        .ok()
+        .and_then(|h| h.symbolic_target().ok().flatten().map(str::to_string));
+    let head = pushed
+        .iter()
+        .position(|u| Some(&u.name) == head_branch.as_ref())
+        .map_or(tips[0], |i| tips[i]);
     let stats = Stats::default();
     let filters = settings
         .filters
         .load(sources::repo_root(&repo).as_deref(), &Files::Disk)?;
     let options = history::Options {
         threads: settings.threads,
-        only: Some(history::Only::Introduced { tips, hide }),
+        only: Some(history::Only::Introduced { tips, hide, head }),
         allow_shallow: false,
     };
     let scanned = history::scan(&repo, &options, &stats)

@@ -75,8 +75,14 @@ pub enum Only {
     Range(String),
     /// A push (`hook pre-receive`): the commits reachable from `tips` that
     /// no commit of `hide` (the refs before the push) reaches: `git
-    /// rev-list TIPS --not HIDE`.
-    Introduced { tips: Vec<Oid>, hide: Vec<Oid> },
+    /// rev-list TIPS --not HIDE`. `head`, the tip that stands for HEAD
+    /// (`still_in_head`, browser access), is the one that the ref HEAD
+    /// names will have after the push.
+    Introduced {
+        tips: Vec<Oid>,
+        hide: Vec<Oid>,
+        head: Oid,
+    },
 }
 
 impl Only {
@@ -123,7 +129,7 @@ pub fn scan(repo: &Repository, options: &Options, stats: &Stats) -> Result<Scann
         let walker = super::reopen(repo)?;
         let (commits, tagged) = match &options.only {
             Some(Only::Range(range)) => (commits::in_range(&walker, range)?, Vec::new()),
-            Some(Only::Introduced { tips, hide }) => {
+            Some(Only::Introduced { tips, hide, .. }) => {
                 (commits::introduced(&walker, tips, hide)?, Vec::new())
             }
             None => commits::all(&walker, stats)?,
@@ -143,7 +149,19 @@ pub fn scan(repo: &Repository, options: &Options, stats: &Stats) -> Result<Scann
         |blob| introductions.blob(blob as u32),
         stats,
     );
-    let mut findings = place::place(repo, &commits, &introductions, matches, &workers, stats)?;
+    let head = match &options.only {
+        Some(Only::Introduced { head, .. }) => Some(*head),
+        _ => None,
+    };
+    let mut findings = place::place(
+        repo,
+        head,
+        &commits,
+        &introductions,
+        matches,
+        &workers,
+        stats,
+    )?;
     findings.extend(scan_tagged(repo, &tagged, &introductions, &workers, stats));
     if stats.unreadable.load(std::sync::atomic::Ordering::Relaxed) > unreadable_before
         && let Some(fix) = partial_clone_fix(repo, &shown)

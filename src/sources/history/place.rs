@@ -38,6 +38,7 @@ struct AtPath {
 /// each (path, credential) and each `.env` path the earliest commit.
 pub(super) fn place(
     repo: &Repository,
+    head: Option<Oid>,
     commits: &[Oid],
     introductions: &Introductions,
     matches: Matches,
@@ -92,7 +93,15 @@ pub(super) fn place(
         return Ok(Vec::new());
     }
     let need_secrets = by_path.values().any(|at| !at.placed.is_empty());
-    let head = Head::load(repo, introductions, &matches, need_secrets, workers, stats);
+    let head = Head::load(
+        repo,
+        head,
+        introductions,
+        &matches,
+        need_secrets,
+        workers,
+        stats,
+    );
     let mut commit_info: HashMap<Oid, CommitInfo> = HashMap::new();
     let mut findings = Vec::new();
     let mut commit_at = |position: u32| -> Result<CommitInfo> {
@@ -168,8 +177,10 @@ struct Head {
 }
 
 impl Head {
+    /// `head`: the commit that stands for HEAD (a push's tip), else HEAD.
     fn load(
         repo: &Repository,
+        head_commit: Option<Oid>,
         introductions: &Introductions,
         matches: &Matches,
         need_secrets: bool,
@@ -177,7 +188,10 @@ impl Head {
         stats: &Stats,
     ) -> Head {
         let mut head = Head::default();
-        let tree = match repo.head().and_then(|h| h.peel_to_tree()) {
+        let tree = match head_commit.map_or_else(
+            || repo.head().and_then(|h| h.peel_to_tree()),
+            |id| repo.find_object(id, None).and_then(|o| o.peel_to_tree()),
+        ) {
             Ok(tree) => tree,
             // No HEAD (an empty branch checked out): nothing is in it.
             Err(err) if matches!(err.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => {
