@@ -116,6 +116,7 @@ fn help_of_every_command() {
         &["revoke"],
         &["audit"],
         &["hook", "install"],
+        &["hook", "pre-receive"],
         &["completions"],
         &["man"],
     ];
