@@ -17,6 +17,8 @@ pub struct Report {
     pub schema_version: u32,
     pub tool: Tool,
     pub command: Command,
+    /// The one repository the run named (`history --repo`).
+    pub root: Option<String>,
     pub findings: Vec<Finding>,
     pub remediation: Vec<Remediation>,
     pub dotenv_remediation: Vec<DotenvRemediation>,

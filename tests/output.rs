@@ -113,6 +113,7 @@ fn help_of_every_command() {
         &["scan"],
         &["staged"],
         &["history"],
+        &["merge"],
         &["revoke"],
         &["audit"],
         &["hook", "install"],

@@ -16,6 +16,7 @@ mod history;
 mod hook;
 mod hygiene;
 mod manifest;
+mod merge;
 mod output;
 mod pre_receive;
 mod properties;

@@ -142,6 +142,21 @@ pub enum Command {
         #[command(flatten)]
         verify: VerifyArgs,
     },
+    /// Combine JSON reports (the shards of an audit, one report per
+    /// repository) into one JSON report, as one run over all would write it.
+    ///
+    /// Findings keep their `root` (else the report's `root`, else its file
+    /// name); remediation has one entry per key, with its earliest leak;
+    /// summaries add up. The exit code is the merged report's: 1 findings,
+    /// 2 none but incomplete, else 0.
+    Merge {
+        /// antleak JSON reports (`--format json`) of one command.
+        #[arg(value_name = "REPORT", required = true)]
+        reports: Vec<PathBuf>,
+        /// Write the merged report to FILE instead of stdout.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Deactivate leaked API keys through the Admin API (admin key from
     /// ANTHROPIC_ADMIN_KEY), then print the rest of their runbook.
     Revoke(RevokeArgs),

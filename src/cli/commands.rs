@@ -22,6 +22,7 @@ use crate::core::remediation::{self, Plan};
 use crate::exit::Outcome;
 use crate::online::leaked::LeakedKey;
 use crate::online::{revoke, usage, verify};
+use crate::report::saved::SavedReport;
 use crate::report::{self, Command, Report, Summary, UriBase};
 use crate::sources::{self, Stats, history, staged, worktree};
 
@@ -33,6 +34,8 @@ pub(super) struct Scanned {
     pub(super) shallow: Option<bool>,
     /// Where SARIF's relative paths resolve from.
     pub(super) uri_base: Option<UriBase>,
+    /// The one repository named on the command line (the JSON report's `root`).
+    pub(super) root: Option<String>,
 }
 
 pub fn scan(
@@ -65,6 +68,7 @@ pub fn scan(
         uri_base: config_root
             .and_then(|dir| dir.canonicalize().ok())
             .map(|dir| UriBase { dir, prefixes }),
+        root: None,
     };
     report_scan(settings, report, scanned, &stats, started, verify.as_ref())
 }
@@ -80,6 +84,7 @@ pub fn staged(settings: &Settings, report: &ReportArgs, repo: Option<&Path>) -> 
         found: Found::filtered(&filters, found, &stats),
         shallow: None,
         uri_base: repo_uri_base(&repo),
+        root: None,
     };
     report_scan(settings, report, scanned, &stats, started, None)
 }
@@ -113,6 +118,10 @@ pub fn history(
         found,
         shallow: Some(shallow),
         uri_base,
+        root: match &dirs[..] {
+            [one] => Some(one.to_string_lossy().into_owned()),
+            _ => None,
+        },
     };
     report_scan(settings, report, scanned, &stats, started, verify.as_ref())
 }
@@ -212,6 +221,7 @@ pub(super) fn report_scan(
         found,
         shallow,
         uri_base,
+        root,
     } = scanned;
     let Found {
         findings,
@@ -239,6 +249,7 @@ pub(super) fn report_scan(
     }
     let report = Report {
         command,
+        root,
         remediation: plan,
         findings,
         summary,
@@ -296,6 +307,7 @@ fn write_baseline(
     all.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let baseline = Report {
         command: report.command,
+        root: report.root.clone(),
         remediation: remediation::plan(&all),
         summary: Summary {
             findings: all.len() as u64,
@@ -314,6 +326,40 @@ fn write_baseline(
         ));
     }
     Ok(())
+}
+
+/// `antleak merge`: reads each report, merges them (see
+/// [`report::merge`]) and writes the result; the exit code is the merged
+/// report's.
+pub fn merge(paths: &[PathBuf], output: Option<&Path>) -> Result<Outcome> {
+    let mut inputs = Vec::new();
+    for path in paths {
+        let text = Files::Disk
+            .read_bounded(path, true, config::MAX_BASELINE_FILE)
+            .map_err(|err| {
+                anyhow::anyhow!(
+                    "{}: cannot read report: {}",
+                    path.display(),
+                    err.root_cause()
+                )
+            })?
+            .unwrap_or_default();
+        inputs.push((path.clone(), SavedReport::parse(&text, path)?));
+    }
+    let merged = report::merge::merge(inputs)?;
+    if let Err(err) = report::write_json(&merged.report, output)
+        && !super::is_broken_pipe(&err)
+    {
+        return Err(err);
+    }
+    if merged.findings > 0 {
+        return Ok(Outcome::Findings);
+    }
+    if !merged.complete {
+        crate::messages::print_error(&crate::core::coverage::closing_line(&merged.unscanned, &[]));
+        return Ok(Outcome::Incomplete);
+    }
+    Ok(Outcome::Clean)
 }
 
 pub fn revoke(settings: &Settings, args: &RevokeArgs) -> Result<Outcome> {

@@ -152,6 +152,10 @@ fn run(cli: Cli) -> Result<Outcome> {
                 &verify,
             )
         }
+        Command::Merge { reports, output } => {
+            apply_global(global, output.as_deref());
+            commands::merge(&reports, output.as_deref())
+        }
         Command::Revoke(args) => {
             let settings = Settings {
                 quiet: apply_global(global, None),

@@ -90,6 +90,7 @@ pub fn run(settings: &Settings, repo: Option<&Path>) -> Result<Outcome> {
         found,
         shallow: Some(scanned.shallow),
         uri_base: None,
+        root: None,
     };
     let outcome = report_scan(settings, &report, scanned, &stats, started, None)?;
     let refs: Vec<String> = pushed.iter().map(|u| sanitize(&u.name)).collect();

@@ -19,6 +19,8 @@ struct JsonReport<'a> {
     schema_version: u32,
     tool: Tool,
     command: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    root: Option<&'a str>,
     findings: Vec<JsonFinding<'a>>,
     remediation: Vec<JsonRemediation<'a>>,
     dotenv_remediation: Vec<JsonDotenvRemediation<'a>>,
@@ -148,6 +150,7 @@ fn wire<'a>(
             version: env!("CARGO_PKG_VERSION"),
         },
         command: report.command.as_str(),
+        root: report.root.as_deref(),
         findings: report
             .findings
             .iter()

@@ -9,6 +9,7 @@
 
 pub mod human;
 pub mod json;
+pub mod merge;
 pub mod sarif;
 pub mod saved;
 
@@ -70,6 +71,9 @@ pub struct Summary {
 #[derive(Debug)]
 pub struct Report {
     pub command: Command,
+    /// The one repository the run was told to scan (`history --repo DIR`),
+    /// as given: what `merge` names its findings' root.
+    pub root: Option<String>,
     pub findings: Vec<Finding>,
     pub remediation: Plan,
     pub summary: Summary,
@@ -115,6 +119,30 @@ pub fn write(report: &Report, style: Style, output: Option<&Path>) -> Result<()>
                 .context("stdout: cannot write the report")
         }
         Some(path) => write_file(path, |out| render(report, style, out)),
+    }
+}
+
+/// Writes a JSON document (`merge`'s report) to `output` or stdout, as
+/// [`write`] writes a report, with any credential in it redacted.
+pub fn write_json(value: &serde_json::Value, output: Option<&Path>) -> Result<()> {
+    let render = |out: &mut dyn Write| {
+        redacting(true, out, |text| {
+            serde_json::to_writer_pretty(&mut *text, value)?;
+            writeln!(text)
+        })
+    };
+    match output {
+        None => {
+            if !stdout_is_open() {
+                bail!("stdout is closed: the report has nowhere to go (use --output FILE)");
+            }
+            let stdout = io::stdout();
+            let mut out = io::BufWriter::new(stdout.lock());
+            render(&mut out)
+                .and_then(|()| out.flush())
+                .context("stdout: cannot write the report")
+        }
+        Some(path) => write_file(path, render),
     }
 }
 

@@ -1,7 +1,8 @@
 //! Reads back a JSON report antleak wrote: the one parser of saved reports,
-//! for `--baseline` (its findings) and for `revoke`/`audit --report` (its
-//! remediation entries). Only what those need is read; the report holds no
-//! secret, only fingerprints and redacted forms.
+//! for `--baseline` (its findings), for `revoke`/`audit --report` (its
+//! remediation entries) and for `merge` (everything: the typed fields it
+//! combines, and each entry as written, so fields it does not know survive).
+//! A baseline holds no secret, only fingerprints and redacted forms.
 
 use std::path::Path;
 
@@ -14,10 +15,54 @@ use super::json::SCHEMA_VERSION;
 pub struct SavedReport {
     schema_version: u32,
     tool: Tool,
+    /// `scan`, `staged`, `history` (or `audit`, which `merge` refuses).
+    #[serde(default)]
+    pub command: String,
+    /// The one repository or path the report's paths are relative to, when
+    /// the run named it (`history --repo DIR`).
+    #[serde(default)]
+    pub root: Option<String>,
     #[serde(default)]
     pub findings: Vec<SavedFinding>,
     #[serde(default)]
     pub remediation: Vec<SavedRemediation>,
+    #[serde(default)]
+    pub summary: SavedSummary,
+    /// The whole report as written.
+    #[serde(skip)]
+    pub raw: serde_json::Value,
+}
+
+/// The counts of a report; those an older antleak did not write are zero
+/// (and `complete` is then unknown).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SavedSummary {
+    pub findings: u64,
+    pub files_scanned: u64,
+    pub blobs_scanned: u64,
+    pub bytes_scanned: u64,
+    pub unreadable: u64,
+    pub elapsed_ms: u64,
+    pub shallow: Option<bool>,
+    pub complete: Option<bool>,
+    pub unscanned: Vec<SavedUnscanned>,
+    pub vanished: u64,
+    pub suppressed: SavedSuppressed,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct SavedUnscanned {
+    pub what: String,
+    pub reason: String,
+    pub count: u64,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SavedSuppressed {
+    pub allow: u64,
+    pub baseline: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -30,6 +75,7 @@ pub struct SavedFinding {
     pub rule: String,
     pub path: String,
     pub fingerprint: Option<String>,
+    pub root: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -45,9 +91,12 @@ pub struct SavedRemediation {
 impl SavedReport {
     /// Parses `text`, read from `path` (named in errors).
     pub fn parse(text: &str, path: &Path) -> Result<SavedReport> {
-        let report: SavedReport = serde_json::from_str(text).map_err(|err| {
+        let not_a_report = |err: serde_json::Error| {
             anyhow::anyhow!("{}: not an antleak JSON report ({err})", path.display())
-        })?;
+        };
+        let raw: serde_json::Value = serde_json::from_str(text).map_err(not_a_report)?;
+        let mut report = SavedReport::deserialize(&raw).map_err(not_a_report)?;
+        report.raw = raw;
         if report.tool.name != "antleak" || report.schema_version != SCHEMA_VERSION {
             bail!(
                 "{}: not an antleak JSON report of schema_version {SCHEMA_VERSION} (tool {:?}, \
