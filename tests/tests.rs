@@ -20,6 +20,7 @@ mod merge;
 mod output;
 mod pre_receive;
 mod properties;
+mod remote;
 mod robustness;
 mod sarif;
 mod scan;

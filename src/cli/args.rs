@@ -75,6 +75,24 @@ pub struct ThreadsArgs {
     pub threads: Option<usize>,
 }
 
+/// Which repositories `history` audits.
+#[derive(Args, Debug)]
+pub struct TargetArgs {
+    /// Repository: a directory, or a URL (https, ssh, git, file) that is
+    /// mirror-cloned for the scan [default: the one containing the current
+    /// directory]; repeat it to audit several repositories in one report.
+    #[arg(long, value_name = "DIR|URL")]
+    pub repo: Vec<PathBuf>,
+    /// Audit every git repository found under DIR (work trees and bare).
+    #[arg(long, value_name = "DIR", conflicts_with = "range")]
+    pub repos_under: Option<PathBuf>,
+    /// Keep the mirror clones of URLs under DIR, and update them with `git
+    /// fetch --prune` on the next run [default: a temporary directory,
+    /// removed after the scan].
+    #[arg(long, value_name = "DIR")]
+    pub clone_dir: Option<PathBuf>,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     Auto,
@@ -119,13 +137,8 @@ pub enum Command {
     /// remote-tracking ref holds them: the remote had them, and so does every
     /// clone made before.
     History {
-        /// Repository [default: the one containing the current directory];
-        /// repeat it to audit several repositories in one report.
-        #[arg(long, value_name = "DIR")]
-        repo: Vec<PathBuf>,
-        /// Audit every git repository found under DIR (work trees and bare).
-        #[arg(long, value_name = "DIR", conflicts_with = "range")]
-        repos_under: Option<PathBuf>,
+        #[command(flatten)]
+        targets: TargetArgs,
         /// Only the blobs introduced by the commits in A..B (a push or pull request).
         #[arg(long, value_name = "A..B")]
         range: Option<String>,

@@ -11,10 +11,11 @@ use std::time::Instant;
 
 use anyhow::Result;
 
-use super::args::ReportArgs;
+use super::args::{ReportArgs, TargetArgs};
 use super::online_args::{AuditArgs, LeakedArgs, RevokeArgs, VerifyArgs};
 use super::progress::with_progress;
 use super::settings::Settings;
+use super::targets::Target;
 use crate::config::{self, Files};
 use crate::core::filters::Filters;
 use crate::core::finding::Finding;
@@ -92,8 +93,7 @@ pub fn staged(settings: &Settings, report: &ReportArgs, repo: Option<&Path>) -> 
 pub fn history(
     settings: &Settings,
     report: &ReportArgs,
-    repos: Vec<PathBuf>,
-    repos_under: Option<&Path>,
+    targets: &TargetArgs,
     range: Option<&str>,
     allow_shallow: bool,
     verify: &VerifyArgs,
@@ -101,16 +101,13 @@ pub fn history(
     let started = Instant::now();
     let verify = verify.options()?;
     let stats = Stats::default();
-    let mut dirs = repos;
-    if let Some(folder) = repos_under {
-        dirs.extend(sources::repos::find_under(folder, &stats)?);
-    }
-    let (found, shallow) = history_findings(settings, &dirs, range, allow_shallow, &stats)?;
+    let resolved = super::targets::resolve(targets, settings.quiet, &stats)?;
+    let repos = &resolved.targets;
+    let (found, shallow) = history_findings(settings, repos, range, allow_shallow, &stats)?;
     // One repository: paths are relative to its root. Several: each finding
     // carries its repository as `root`, and URIs are written with it.
-    let uri_base = match &dirs[..] {
-        [] => repo_uri_base(&sources::open_repo(None)?),
-        [one] => repo_uri_base(&sources::open_repo(Some(one))?),
+    let uri_base = match &repos[..] {
+        [one] if !one.remote => repo_uri_base(&sources::open_repo(one.dir.as_deref())?),
         _ => None,
     };
     let scanned = Scanned {
@@ -118,10 +115,7 @@ pub fn history(
         found,
         shallow: Some(shallow),
         uri_base,
-        root: match &dirs[..] {
-            [one] => Some(one.to_string_lossy().into_owned()),
-            _ => None,
-        },
+        root: resolved.root.clone(),
     };
     report_scan(settings, report, scanned, &stats, started, verify.as_ref())
 }
@@ -164,28 +158,24 @@ impl Found {
     }
 }
 
-/// The filtered findings of the history of each of `dirs` (none: the
-/// repository git would use, `GIT_DIR` or the current one; `range`: only
-/// what its commits introduced), and whether any was a shallow clone.
+/// The filtered findings of the history of each target (a target without
+/// a directory: the repository git would use, `GIT_DIR` or the current one;
+/// `range`: only what its commits introduced), and whether any was a
+/// shallow clone.
 fn history_findings(
     settings: &Settings,
-    dirs: &[PathBuf],
+    targets: &[Target],
     range: Option<&str>,
     allow_shallow: bool,
     stats: &Stats,
 ) -> Result<(Found, bool)> {
-    if range.is_some() && dirs.len() > 1 {
-        anyhow::bail!("--range: applies to one repository, not {}", dirs.len());
+    if range.is_some() && targets.len() > 1 {
+        anyhow::bail!("--range: applies to one repository, not {}", targets.len());
     }
-    let targets: Vec<Option<&Path>> = if dirs.is_empty() {
-        vec![None]
-    } else {
-        dirs.iter().map(|d| Some(d.as_path())).collect()
-    };
     let mut found = Found::default();
     let mut shallow = false;
-    for dir in targets {
-        let repo = sources::open_repo(dir)?;
+    for target in targets {
+        let repo = sources::open_repo(target.dir.as_deref())?;
         let files = match range {
             Some(range) => Files::as_of_range_base(&repo, range)?,
             None => Files::Disk,
@@ -201,8 +191,7 @@ fn history_findings(
             history::scan(&repo, &options, stats)
         })?;
         shallow |= scanned.shallow;
-        let label = dir.and_then(|dir| sources::root_label(dirs, dir));
-        found.add(&filters, scanned.findings, stats, label);
+        found.add(&filters, scanned.findings, stats, target.label.clone());
     }
     Ok((found, shallow))
 }
@@ -389,9 +378,13 @@ fn leaked_keys(settings: &Settings, args: &LeakedArgs) -> Result<Vec<LeakedKey>>
     if let Some(path) = &args.report {
         return LeakedKey::from_report(path);
     }
-    let dirs: Vec<PathBuf> = args.repo.iter().cloned().collect();
+    let target = Target {
+        dir: args.repo.clone(),
+        label: None,
+        remote: false,
+    };
     // Revoking what a shallow clone shows is still worth doing.
-    let (found, _) = history_findings(settings, &dirs, None, true, &Stats::default())?;
+    let (found, _) = history_findings(settings, &[target], None, true, &Stats::default())?;
     let plan: Plan = remediation::plan(&found.findings);
     Ok(LeakedKey::from_plan(&plan))
 }

@@ -16,6 +16,7 @@ mod online_args;
 mod pre_receive;
 mod progress;
 mod settings;
+mod targets;
 
 use std::process::ExitCode;
 
@@ -128,8 +129,7 @@ fn run(cli: Cli) -> Result<Outcome> {
             commands::staged(&settings, &report, repo.as_deref())
         }
         Command::History {
-            repo,
-            repos_under,
+            targets,
             range,
             allow_shallow,
             report,
@@ -145,8 +145,7 @@ fn run(cli: Cli) -> Result<Outcome> {
             commands::history(
                 &settings,
                 &report,
-                repo,
-                repos_under.as_deref(),
+                &targets,
                 range.as_deref(),
                 allow_shallow,
                 &verify,

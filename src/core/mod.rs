@@ -18,6 +18,7 @@ pub mod quote;
 pub mod range;
 pub mod redact;
 pub mod remediation;
+pub mod remote_url;
 pub mod rules;
 pub mod scanner;
 pub mod sync;

@@ -6,6 +6,7 @@
 //! A per-file problem is a warning plus a count in [`Stats`]; only a problem
 //! that makes the whole scan impossible is an `Err`.
 
+pub mod clone;
 pub mod history;
 pub mod repos;
 pub mod staged;
@@ -126,13 +127,6 @@ pub fn io_reason(err: &io::Error) -> &'static str {
         _ if err.raw_os_error() == Some(36) => "path too long to open",
         _ => "unreadable",
     }
-}
-
-/// The `root` a finding under `root` carries (a scanned path or a
-/// repository): the root as the user gave it, and only when several were
-/// scanned, so that paths stay unambiguous.
-pub fn root_label(roots: &[PathBuf], root: &Path) -> Option<String> {
-    (roots.len() > 1).then(|| root.to_string_lossy().into_owned())
 }
 
 /// Reads one git blob straight from the object database and scans it,

@@ -1,0 +1,194 @@
+//! The repositories a `history` run audits, resolved from its options into
+//! local directories: `--repo DIR`, `--repos-under DIR`, and `--repo URL`,
+//! each URL mirror-cloned ([`sources::clone`]) into a temporary directory
+//! (removed when the run ends) or into `--clone-dir`, where the next run
+//! fetches into it instead.
+//!
+//! A URL that cannot be cloned is not fatal: it is recorded as not scanned
+//! (`repositories`, with git's reason) and the others are audited; the run
+//! is then incomplete. A URL antleak refuses to hand to git (see
+//! [`RemoteUrl::parse`]) is a usage error. Credentials in a URL never
+//! appear in what is printed or reported: each repository is named by its
+//! URL without them.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use super::args::TargetArgs;
+use crate::core::remote_url::{self, RemoteUrl};
+use crate::sources::{self, Stats, clone::GitConfig};
+
+/// One repository to audit.
+pub struct Target {
+    /// Its directory; `None`: the one git would use (`GIT_DIR`, or the one
+    /// holding the current directory).
+    pub dir: Option<PathBuf>,
+    /// The `root` its findings carry: set only when a run audits several.
+    pub label: Option<String>,
+    /// A clone of a URL: its directory is antleak's, not the user's.
+    pub remote: bool,
+}
+
+pub struct Resolved {
+    pub targets: Vec<Target>,
+    /// The report's top-level `root`: the one repository named, if one was.
+    pub root: Option<String>,
+    /// Where the clones live while the run needs them.
+    _temporary: Option<tempfile::TempDir>,
+}
+
+/// A repository as the options name it, before any clone.
+pub enum Named {
+    Dir(PathBuf),
+    Url(RemoteUrl),
+}
+
+pub fn resolve(args: &TargetArgs, quiet: bool, stats: &Stats) -> Result<Resolved> {
+    let mut named = Vec::new();
+    for value in &args.repo {
+        named.push(classify(value)?);
+    }
+    if let Some(folder) = &args.repos_under {
+        named.extend(
+            sources::repos::find_under(folder, stats)?
+                .into_iter()
+                .map(Named::Dir),
+        );
+    }
+    clone_all(
+        named,
+        args.clone_dir.as_deref(),
+        &GitConfig::new(),
+        quiet,
+        stats,
+    )
+}
+
+/// A `--repo` value: a directory that exists is a directory, whatever its
+/// name looks like; otherwise a text written as a URL is one.
+fn classify(value: &Path) -> Result<Named> {
+    let Some(text) = value.to_str() else {
+        return Ok(Named::Dir(value.to_path_buf()));
+    };
+    if value.exists() || !remote_url::looks_like_url(text) {
+        return Ok(Named::Dir(value.to_path_buf()));
+    }
+    RemoteUrl::parse(text)
+        .map(Named::Url)
+        .map_err(|why| anyhow::anyhow!("--repo {why}"))
+}
+
+/// Clones the URLs among `named` (with `config` for git) and returns every
+/// repository to audit, with labels when there are several.
+pub fn clone_all(
+    named: Vec<Named>,
+    clone_dir: Option<&Path>,
+    config: &GitConfig,
+    quiet: bool,
+    stats: &Stats,
+) -> Result<Resolved> {
+    let several = named.len() > 1;
+    let root = match &named[..] {
+        [Named::Dir(dir)] => Some(dir.to_string_lossy().into_owned()),
+        [Named::Url(url)] => Some(url.url.clone()),
+        _ => None,
+    };
+    let needs_clones = named.iter().any(|n| matches!(n, Named::Url(_)));
+    let temporary = match (needs_clones, clone_dir) {
+        (true, None) => Some(
+            tempfile::Builder::new()
+                .prefix("antleak-clones-")
+                .tempdir()
+                .context("creating a temporary directory for the clones")?,
+        ),
+        _ => None,
+    };
+    let clone_dir = match clone_dir {
+        Some(dir) if needs_clones => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("--clone-dir {}: creating", dir.display()))?;
+            Some(
+                dir.canonicalize()
+                    .with_context(|| format!("--clone-dir {}", dir.display()))?,
+            )
+        }
+        _ => None,
+    };
+    let mut targets = Vec::new();
+    if named.is_empty() {
+        targets.push(Target {
+            dir: None,
+            label: None,
+            remote: false,
+        });
+    }
+    for item in named {
+        match item {
+            Named::Dir(dir) => targets.push(Target {
+                label: several.then(|| dir.to_string_lossy().into_owned()),
+                dir: Some(dir),
+                remote: false,
+            }),
+            Named::Url(url) => {
+                let base = clone_dir
+                    .as_deref()
+                    .or(temporary.as_ref().map(|t| t.path()))
+                    .unwrap_or(Path::new("."));
+                let dir = base.join(mirror_name(&url));
+                if !quiet {
+                    crate::messages::print_note(format_args!("mirroring {}", url.url));
+                }
+                match sources::clone::mirror(&url, &dir, config) {
+                    Ok(()) => targets.push(Target {
+                        dir: Some(dir),
+                        label: several.then(|| url.url.clone()),
+                        remote: true,
+                    }),
+                    Err(why) => stats.not_scanned(
+                        "repositories",
+                        &url.url,
+                        "could not be cloned or fetched",
+                        why,
+                    ),
+                }
+            }
+        }
+    }
+    Ok(Resolved {
+        targets,
+        root,
+        _temporary: temporary,
+    })
+}
+
+/// The directory name of a URL's mirror: host and path, one safe word
+/// (`github.com_org_app.git`), never `..` or a hidden name.
+fn mirror_name(url: &RemoteUrl) -> String {
+    let rest = url
+        .url
+        .split_once("://")
+        .map_or(url.url.as_str(), |(_, r)| r);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
+    let mut name: String = rest
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    name = name
+        .trim_start_matches(['.', '_'])
+        .trim_end_matches('_')
+        .to_string();
+    if name.is_empty() {
+        name = "repository".to_string();
+    }
+    if !name.ends_with(".git") {
+        name.push_str(".git");
+    }
+    name
+}
