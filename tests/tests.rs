@@ -12,6 +12,7 @@ mod config;
 mod contract;
 mod exposure;
 mod fixtures;
+mod forges;
 mod history;
 mod hook;
 mod hygiene;

@@ -91,6 +91,33 @@ pub struct TargetArgs {
     /// removed after the scan].
     #[arg(long, value_name = "DIR")]
     pub clone_dir: Option<PathBuf>,
+    /// Audit every repository of this GitHub organisation (token: GITHUB_TOKEN).
+    #[arg(long, value_name = "ORG", conflicts_with = "range")]
+    pub github_org: Vec<String>,
+    /// Audit every repository this GitHub user owns (token: GITHUB_TOKEN).
+    #[arg(long, value_name = "USER", conflicts_with = "range")]
+    pub github_user: Vec<String>,
+    /// Audit every project of this GitLab group and its subgroups (token:
+    /// GITLAB_TOKEN).
+    #[arg(long, value_name = "GROUP", conflicts_with = "range")]
+    pub gitlab_group: Vec<String>,
+    /// GitHub's API (GitHub Enterprise Server: https://HOST/api/v3).
+    #[arg(long, value_name = "URL", default_value = "https://api.github.com")]
+    pub github_api_url: String,
+    /// GitLab's API (self-managed: https://HOST/api/v4).
+    #[arg(long, value_name = "URL", default_value = "https://gitlab.com/api/v4")]
+    pub gitlab_api_url: String,
+    /// Include forks in organisation audits.
+    #[arg(long)]
+    pub include_forks: bool,
+    /// Include archived repositories in organisation audits.
+    #[arg(long)]
+    pub include_archived: bool,
+    /// Audit only shard I of N (1-based): a stable part of the repositories,
+    /// by name, disjoint from the other shards; merge the shards' reports
+    /// with `antleak merge`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -4,7 +4,12 @@
 //! (removed when the run ends) or into `--clone-dir`, where the next run
 //! fetches into it instead.
 //!
-//! A URL that cannot be cloned is not fatal: it is recorded as not scanned
+//! `--github-org`, `--github-user` and `--gitlab-group` add the
+//! repositories a forge lists ([`forges`]); `--shard I/N` keeps a stable
+//! part of all of them ([`Shard`]).
+//!
+//! A URL that cannot be cloned (or an organisation that cannot be listed, or
+//! a repository whose listing antleak refuses) is not fatal: it is recorded as not scanned
 //! (`repositories`, with git's reason) and the others are audited; the run
 //! is then incomplete. A URL antleak refuses to hand to git (see
 //! [`RemoteUrl::parse`]) is a usage error. Credentials in a URL never
@@ -15,8 +20,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use std::time::Duration;
+
 use super::args::TargetArgs;
 use crate::core::remote_url::{self, RemoteUrl};
+use crate::core::shard::Shard;
+use crate::online::base_url::BaseUrl;
+use crate::online::forges::{self, Owner};
 use crate::sources::{self, Stats, clone::GitConfig};
 
 /// One repository to audit.
@@ -38,13 +48,37 @@ pub struct Resolved {
     _temporary: Option<tempfile::TempDir>,
 }
 
-/// A repository as the options name it, before any clone.
+/// A repository as the options name it, before any clone, with the name
+/// `--shard` sorts it by.
 pub enum Named {
-    Dir(PathBuf),
-    Url(RemoteUrl),
+    Dir {
+        dir: PathBuf,
+        key: String,
+    },
+    Url {
+        url: RemoteUrl,
+        config: GitConfig,
+        key: String,
+    },
+}
+
+impl Named {
+    fn key(&self) -> &str {
+        match self {
+            Named::Dir { key, .. } | Named::Url { key, .. } => key,
+        }
+    }
 }
 
 pub fn resolve(args: &TargetArgs, quiet: bool, stats: &Stats) -> Result<Resolved> {
+    let shard = args
+        .shard
+        .as_deref()
+        .map(Shard::parse)
+        .transpose()
+        .map_err(|why| anyhow::anyhow!(why))?;
+    let owners = owners(args);
+    let requested = !args.repo.is_empty() || args.repos_under.is_some() || !owners.is_empty();
     let mut named = Vec::new();
     for value in &args.repo {
         named.push(classify(value)?);
@@ -53,48 +87,116 @@ pub fn resolve(args: &TargetArgs, quiet: bool, stats: &Stats) -> Result<Resolved
         named.extend(
             sources::repos::find_under(folder, stats)?
                 .into_iter()
-                .map(Named::Dir),
+                .map(|dir| Named::Dir {
+                    key: dir.to_string_lossy().into_owned(),
+                    dir,
+                }),
         );
     }
-    clone_all(
-        named,
-        args.clone_dir.as_deref(),
-        &GitConfig::new(),
-        quiet,
-        stats,
-    )
+    if !owners.is_empty() {
+        let options = forge_options(args)?;
+        for owner in &owners {
+            if !quiet {
+                crate::messages::print_note(format_args!("listing {}", owner.describe()));
+            }
+            match forges::list(owner, &options) {
+                Ok(listing) => {
+                    // Shard by name too, so that the shards' reports add up
+                    // to the whole run's.
+                    for (key, item, why) in listing.refused {
+                        if shard.is_none_or(|s| s.holds(&key)) {
+                            stats.not_scanned("repositories", &item, &why, &why);
+                        }
+                    }
+                    named.extend(listing.repos.into_iter().map(|r| Named::Url {
+                        url: r.url,
+                        config: r.git_config,
+                        key: r.name,
+                    }));
+                }
+                Err(why) => stats.not_scanned(
+                    "organisations",
+                    &owner.describe(),
+                    "could not be listed",
+                    why,
+                ),
+            }
+        }
+    }
+    if let Some(shard) = shard {
+        named.retain(|n| shard.holds(n.key()));
+    }
+    clone_all(named, requested, args.clone_dir.as_deref(), quiet, stats)
+}
+
+fn owners(args: &TargetArgs) -> Vec<Owner> {
+    let mut owners: Vec<Owner> = args
+        .github_org
+        .iter()
+        .cloned()
+        .map(Owner::GithubOrg)
+        .collect();
+    owners.extend(args.github_user.iter().cloned().map(Owner::GithubUser));
+    owners.extend(args.gitlab_group.iter().cloned().map(Owner::GitlabGroup));
+    owners
+}
+
+/// Where the forges' APIs are, with the rules of every base URL (https, or
+/// http to loopback only), and their tokens, from the environment only.
+fn forge_options(args: &TargetArgs) -> Result<forges::Options> {
+    let token = |name: &str| std::env::var(name).ok().filter(|t| !t.trim().is_empty());
+    Ok(forges::Options {
+        github_api: BaseUrl::parse(&args.github_api_url, "--github-api-url")?,
+        gitlab_api: BaseUrl::parse(&args.gitlab_api_url, "--gitlab-api-url")?,
+        github_token: token(forges::GITHUB_TOKEN_ENV),
+        gitlab_token: token(forges::GITLAB_TOKEN_ENV),
+        include_forks: args.include_forks,
+        include_archived: args.include_archived,
+        timeout: Duration::from_secs(30),
+    })
 }
 
 /// A `--repo` value: a directory that exists is a directory, whatever its
 /// name looks like; otherwise a text written as a URL is one.
 fn classify(value: &Path) -> Result<Named> {
+    let key = value.to_string_lossy().into_owned();
     let Some(text) = value.to_str() else {
-        return Ok(Named::Dir(value.to_path_buf()));
+        return Ok(Named::Dir {
+            dir: value.to_path_buf(),
+            key,
+        });
     };
     if value.exists() || !remote_url::looks_like_url(text) {
-        return Ok(Named::Dir(value.to_path_buf()));
+        return Ok(Named::Dir {
+            dir: value.to_path_buf(),
+            key,
+        });
     }
-    RemoteUrl::parse(text)
-        .map(Named::Url)
-        .map_err(|why| anyhow::anyhow!("--repo {why}"))
+    let url = RemoteUrl::parse(text).map_err(|why| anyhow::anyhow!("--repo {why}"))?;
+    Ok(Named::Url {
+        key: url.url.clone(),
+        url,
+        config: GitConfig::new(),
+    })
 }
 
-/// Clones the URLs among `named` (with `config` for git) and returns every
-/// repository to audit, with labels when there are several.
+/// Clones the URLs among `named` and returns every repository to audit,
+/// with labels when there are several; none named and none `requested`:
+/// the repository git would use.
 pub fn clone_all(
     named: Vec<Named>,
+    requested: bool,
     clone_dir: Option<&Path>,
-    config: &GitConfig,
     quiet: bool,
     stats: &Stats,
 ) -> Result<Resolved> {
     let several = named.len() > 1;
     let root = match &named[..] {
-        [Named::Dir(dir)] => Some(dir.to_string_lossy().into_owned()),
-        [Named::Url(url)] => Some(url.url.clone()),
+        [Named::Dir { dir, .. }] => Some(dir.to_string_lossy().into_owned()),
+        [Named::Url { url, .. }] => Some(url.url.clone()),
         _ => None,
     };
-    let needs_clones = named.iter().any(|n| matches!(n, Named::Url(_)));
+    let needs_clones = named.iter().any(|n| matches!(n, Named::Url { .. }));
     let temporary = match (needs_clones, clone_dir) {
         (true, None) => Some(
             tempfile::Builder::new()
@@ -116,7 +218,7 @@ pub fn clone_all(
         _ => None,
     };
     let mut targets = Vec::new();
-    if named.is_empty() {
+    if named.is_empty() && !requested {
         targets.push(Target {
             dir: None,
             label: None,
@@ -125,12 +227,12 @@ pub fn clone_all(
     }
     for item in named {
         match item {
-            Named::Dir(dir) => targets.push(Target {
+            Named::Dir { dir, .. } => targets.push(Target {
                 label: several.then(|| dir.to_string_lossy().into_owned()),
                 dir: Some(dir),
                 remote: false,
             }),
-            Named::Url(url) => {
+            Named::Url { url, config, .. } => {
                 let base = clone_dir
                     .as_deref()
                     .or(temporary.as_ref().map(|t| t.path()))
@@ -139,7 +241,7 @@ pub fn clone_all(
                 if !quiet {
                     crate::messages::print_note(format_args!("mirroring {}", url.url));
                 }
-                match sources::clone::mirror(&url, &dir, config) {
+                match sources::clone::mirror(&url, &dir, &config) {
                     Ok(()) => targets.push(Target {
                         dir: Some(dir),
                         label: several.then(|| url.url.clone()),

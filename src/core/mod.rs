@@ -21,6 +21,7 @@ pub mod remediation;
 pub mod remote_url;
 pub mod rules;
 pub mod scanner;
+pub mod shard;
 pub mod sync;
 #[doc(hidden)]
 pub mod test_keys;

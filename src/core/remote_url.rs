@@ -196,7 +196,7 @@ fn host_of(authority: &str) -> &str {
 pub fn is_loopback(host: &str) -> bool {
     host.eq_ignore_ascii_case("localhost")
         || host
-            .parse::<std::net::IpAddr>()
+            .parse::<::core::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
 }
 

@@ -42,7 +42,8 @@ impl BaseUrl {
         BaseUrl::resolve(flag, env.as_deref())
     }
 
-    fn parse(text: &str, origin: &str) -> Result<BaseUrl> {
+    /// Checks `text`, naming `origin` (the flag or variable it came from) in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<BaseUrl> {
         let text = text.trim();
         let (scheme, rest) = match text.split_once("://") {
             Some((scheme, rest)) => (scheme.to_ascii_lowercase(), rest),

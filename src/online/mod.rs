@@ -27,6 +27,7 @@
 pub mod admin;
 pub mod base_url;
 pub mod client;
+pub mod forges;
 pub mod leaked;
 pub mod prices;
 pub mod revoke;
