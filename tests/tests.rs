@@ -21,6 +21,7 @@ mod merge;
 mod output;
 mod pre_receive;
 mod properties;
+mod recipes;
 mod remote;
 mod robustness;
 mod sarif;
