@@ -127,6 +127,8 @@ pub enum ColorChoice {
     Never,
 }
 
+// Parsed once per run: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Scan files under PATH (default: .), honouring .gitignore; hidden files included.

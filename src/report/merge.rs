@@ -100,7 +100,7 @@ pub fn merge(inputs: Vec<(PathBuf, SavedReport)>) -> Result<Merged> {
         }
         sum.add(report);
     }
-    findings.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    findings.sort_by_key(sort_key);
     let complete = sum.complete;
     let unscanned = sum.unscanned.clone();
     let report = json!({
