@@ -31,6 +31,7 @@ pub mod cli;
 pub mod config;
 pub mod filters;
 pub mod finding;
+pub mod forms;
 pub mod hook;
 pub mod messages;
 pub mod progress;
