@@ -7,16 +7,15 @@
 //! It also holds `[prices."<model>"]` for `antleak audit`'s cost estimate.
 //! Nothing in it decides where antleak sends anything: the file may come
 //! from the repository being scanned, and a hostile one must not be able to
-//! redirect keys (see `anthropic::base_url`).
+//! redirect keys (see `online::base_url`).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
-use crate::finding::Finding;
+use crate::core::filters::Allow;
 
 /// The default config file name, looked up at the repository root.
 pub const CONFIG_FILE: &str = ".antleak.toml";
@@ -79,62 +78,23 @@ struct AllowSection {
     fingerprints: Vec<String>,
 }
 
-/// What `.antleak.toml` allows.
-#[derive(Debug, Default)]
-pub struct Allow {
-    paths: Option<GlobSet>,
-    fingerprints: HashSet<String>,
+/// What `explicit` allows if given (it must exist), else
+/// `<root>/.antleak.toml` if it exists, else nothing.
+pub fn load_allow(explicit: Option<&Path>, root: Option<&Path>, files: &Files) -> Result<Allow> {
+    let path: PathBuf = match (explicit, root) {
+        (Some(path), _) => path.to_path_buf(),
+        (None, Some(root)) => root.join(CONFIG_FILE),
+        (None, None) => return Ok(Allow::default()),
+    };
+    match files.read(&path, explicit.is_some())? {
+        Some(text) => parse_allow(&text).with_context(|| format!("{}", path.display())),
+        None => Ok(Allow::default()),
+    }
 }
 
-impl Allow {
-    /// Reads `explicit` if given (it must exist), else `<root>/.antleak.toml`
-    /// if it exists, else allows nothing.
-    pub fn load(explicit: Option<&Path>, root: Option<&Path>, files: &Files) -> Result<Allow> {
-        let path: PathBuf = match (explicit, root) {
-            (Some(path), _) => path.to_path_buf(),
-            (None, Some(root)) => root.join(CONFIG_FILE),
-            (None, None) => return Ok(Allow::default()),
-        };
-        match files.read(&path, explicit.is_some())? {
-            Some(text) => Allow::parse(&text).with_context(|| format!("{}", path.display())),
-            None => Ok(Allow::default()),
-        }
-    }
-
-    pub fn parse(text: &str) -> Result<Allow> {
-        let file = parse_file(text)?;
-        let paths = if file.allow.paths.is_empty() {
-            None
-        } else {
-            let mut builder = GlobSetBuilder::new();
-            for pattern in &file.allow.paths {
-                builder
-                    .add(Glob::new(pattern).with_context(|| format!("allow.paths: `{pattern}`"))?);
-            }
-            Some(builder.build()?)
-        };
-        let fingerprints = file
-            .allow
-            .fingerprints
-            .iter()
-            .map(|f| f.trim().to_ascii_lowercase())
-            .collect();
-        Ok(Allow {
-            paths,
-            fingerprints,
-        })
-    }
-
-    /// `path`: the finding's path relative to the directory that holds the
-    /// config, where its globs are written from.
-    pub fn allows(&self, finding: &Finding, path: &str) -> bool {
-        let path_allowed = self.paths.as_ref().is_some_and(|set| set.is_match(path));
-        let fingerprint_allowed = finding
-            .secret
-            .as_ref()
-            .is_some_and(|s| self.fingerprints.contains(&s.fingerprint()));
-        path_allowed || fingerprint_allowed
-    }
+pub fn parse_allow(text: &str) -> Result<Allow> {
+    let file = parse_file(text)?;
+    Allow::new(&file.allow.paths, &file.allow.fingerprints)
 }
 
 /// Reads the files that decide what is allowed: `.antleak.toml` and the
@@ -225,9 +185,9 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_errors_that_name_the_key() {
-        let err = Allow::parse("[allow]\npathz = []\n").unwrap_err();
+        let err = parse_allow("[allow]\npathz = []\n").unwrap_err();
         assert!(format!("{err:#}").contains("pathz"), "{err:#}");
-        let err = Allow::parse("[alow]\n").unwrap_err();
+        let err = parse_allow("[alow]\n").unwrap_err();
         assert!(format!("{err:#}").contains("alow"), "{err:#}");
     }
 
@@ -237,14 +197,14 @@ mod tests {
             parse_file("[prices.\"claude-x\"]\ninput_per_mtok = 3.0\noutput_per_mtok = 15\n")
                 .unwrap();
         assert_eq!(file.prices["claude-x"].output_per_mtok, 15.0);
-        assert!(Allow::parse("[prices.m]\ninput_per_mtok = 1.0\n").is_err());
+        assert!(parse_allow("[prices.m]\ninput_per_mtok = 1.0\n").is_err());
         assert!(
-            Allow::parse("[prices.m]\ninput_per_mtok = 1\noutput_per_mtok = 1\nurl = 1\n").is_err()
+            parse_allow("[prices.m]\ninput_per_mtok = 1\noutput_per_mtok = 1\nurl = 1\n").is_err()
         );
     }
 
     #[test]
     fn bad_globs_are_errors() {
-        assert!(Allow::parse("[allow]\npaths = [\"a[\"]\n").is_err());
+        assert!(parse_allow("[allow]\npaths = [\"a[\"]\n").is_err());
     }
 }

@@ -24,6 +24,13 @@ pub fn print_warning(message: std::fmt::Arguments<'_>) {
     }
 }
 
+/// Prints `antleak: …`, news of what is being done, on stderr unless `--quiet`.
+pub fn print_note(message: std::fmt::Arguments<'_>) {
+    if !is_quiet() {
+        eprintln!("antleak: {}", sanitize(&message.to_string()));
+    }
+}
+
 /// Prints the one line of a fatal error.
 pub fn print_error(message: &str) {
     eprintln!("antleak: error: {}", sanitize(message));
@@ -34,20 +41,7 @@ pub fn print_error(message: &str) {
 /// key where a path or a range was expected, and control characters are
 /// escaped so a hostile name cannot forge lines.
 pub fn sanitize(text: &str) -> String {
-    escape_control(&redact(text))
-}
-
-/// `text` with every credential in it replaced by its redacted form.
-pub fn redact(text: &str) -> String {
-    let mut redacted = String::with_capacity(text.len());
-    let mut from = 0;
-    for found in crate::scanner::scan(text.as_bytes()) {
-        redacted.push_str(&text[from..found.offset]);
-        redacted.push_str(&found.secret.redacted());
-        from = found.offset + found.secret.byte_len();
-    }
-    redacted.push_str(&text[from..]);
-    redacted
+    escape_control(&crate::core::redact::redact(text))
 }
 
 /// Escapes control characters (newlines, tabs, terminal escapes) and leaves
@@ -75,7 +69,7 @@ macro_rules! warn {
 mod tests {
     #[test]
     fn sanitize_redacts_keys_and_escapes_control_characters() {
-        let key = crate::test_keys::fake_key("api03", 1);
+        let key = crate::core::test_keys::fake_key("api03", 1);
         let text = format!("--range {key}..HEAD: not found\n");
         let expected = format!(
             "--range {}…{}..HEAD: not found\\n",

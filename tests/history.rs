@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use crate::contract;
 use crate::util::*;
 
 fn history(sb: &Sandbox, args: &[&str]) -> Run {
@@ -165,25 +166,35 @@ fn finding_names_the_earliest_commit_with_author_date_and_still_in_head() {
     let run = history(&sb, &[]);
     run.assert_code(1).assert_hides(&kept);
     run.assert_hides(&removed);
-    let report = run.json();
-    let found = credential_findings(&report);
-    assert_eq!(found.len(), 2, "{report:#}");
+    let report = run.report();
+    assert_eq!(report.command, contract::Command::History);
+    let found: Vec<&contract::Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.fingerprint.is_some())
+        .collect();
+    assert_eq!(found.len(), 2, "{report:#?}");
     for f in &found {
-        assert_eq!(f["source"], "history");
-        assert_eq!(f["commit"], first.as_str());
-        assert_eq!(f["author"], "Zoë Ñandú <zoe@example.com>");
-        assert_eq!(f["date"], "2024-01-02T03:04:05Z");
+        assert_eq!(f.source, contract::Source::History);
+        assert_eq!(f.commit.as_deref(), Some(first.as_str()));
+        assert_eq!(f.author.as_deref(), Some("Zoë Ñandú <zoe@example.com>"));
+        assert_eq!(f.date.as_deref(), Some("2024-01-02T03:04:05Z"));
     }
-    let config = found.iter().find(|f| f["path"] == "config.py").unwrap();
+    let at = |path: &str| {
+        found
+            .iter()
+            .find(|f| f.path.as_deref() == Some(path))
+            .unwrap()
+    };
     assert_eq!(
-        (config["line"].as_u64(), config["still_in_head"].as_bool()),
+        (at("config.py").line, at("config.py").still_in_head),
         (Some(1), Some(true))
     );
-    let old = found.iter().find(|f| f["path"] == "old.py").unwrap();
-    assert_eq!(old["still_in_head"], false);
-    assert_eq!(old["rule"], "anthropic-admin-key");
-    for entry in report["remediation"].as_array().unwrap() {
-        assert_eq!(entry["first_leaked"], "2024-01-02T03:04:05Z");
+    assert_eq!(at("old.py").still_in_head, Some(false));
+    assert_eq!(at("old.py").rule, "anthropic-admin-key");
+    assert_eq!(at("old.py").severity, contract::Severity::Critical);
+    for entry in &report.remediation {
+        assert_eq!(entry.first_leaked.as_deref(), Some("2024-01-02T03:04:05Z"));
     }
 }
 

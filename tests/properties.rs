@@ -2,8 +2,8 @@
 //! anywhere in random bytes is found at the right line and column,
 //! placeholders never match, and no input makes the scanner panic.
 
-use antleak::rules::RuleId;
-use antleak::scanner;
+use antleak::core::rules::RuleId;
+use antleak::core::scanner;
 use proptest::prelude::*;
 
 use crate::util::{ALPHABET, fake_key};

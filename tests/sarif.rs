@@ -1,5 +1,6 @@
 //! `--format sarif`: the SARIF 2.1.0 contract GitHub code scanning relies on.
 
+use crate::contract::sarif;
 use crate::util::*;
 
 #[test]
@@ -12,43 +13,47 @@ fn sarif_carries_rules_with_help_locations_and_fingerprints_but_no_secret() {
     sb.git(&["add", "-A"]);
     let run = sb.antleak(&["scan", "--format", "sarif", "--show-secrets"]);
     run.assert_code(1).assert_hides(&key);
-    let sarif = run.json();
-    assert_eq!(sarif["version"], "2.1.0");
-    assert_eq!(sarif["runs"].as_array().unwrap().len(), 1);
-    let run0 = &sarif["runs"][0];
-    let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
-    let admin_rule = rules
+    let sarif = sarif::decode(&run.stdout);
+    assert_eq!(sarif.version, "2.1.0");
+    let [run0] = &sarif.runs[..] else {
+        panic!("one run expected")
+    };
+    assert_eq!(run0.tool.driver.name, "antleak");
+    let admin_rule = run0
+        .tool
+        .driver
+        .rules
         .iter()
-        .find(|r| r["id"] == "anthropic-admin-key")
+        .find(|r| r.id == "anthropic-admin-key")
         .unwrap();
-    let help = admin_rule["help"]["text"].as_str().unwrap();
+    let help = &admin_rule.help.text;
     assert!(
         help.starts_with("1. Revoke") && help.contains("5. Audit"),
         "{help}"
     );
-    assert_eq!(admin_rule["properties"]["security-severity"], "9.5");
+    assert_eq!(admin_rule.properties.security_severity, "9.5");
+    assert_eq!(admin_rule.name, "AnthropicAdminKey");
 
-    let results = run0["results"].as_array().unwrap();
-    let ids: Vec<&str> = results
-        .iter()
-        .map(|r| r["ruleId"].as_str().unwrap())
-        .collect();
+    let ids: Vec<&str> = run0.results.iter().map(|r| r.rule_id.as_str()).collect();
     assert_eq!(ids, vec!["dotenv-committed", "anthropic-admin-key"]);
-    let key_result = &results[1];
-    assert_eq!(key_result["level"], "error");
-    let location = &key_result["locations"][0]["physicalLocation"];
-    assert_eq!(location["artifactLocation"]["uri"], "src/config.py");
-    assert_eq!(location["region"]["startLine"], 2);
-    assert_eq!(location["region"]["startColumn"], 10);
-    let fingerprint = key_result["partialFingerprints"]["antleak/credential-sha256/v1"]
-        .as_str()
-        .unwrap();
-    assert_eq!(fingerprint, key_result["properties"]["fingerprint"]);
-    assert_eq!(fingerprint.len(), 64);
-    let dotenv_region = &results[0]["locations"][0]["physicalLocation"]["region"];
-    assert_eq!(dotenv_region["startLine"], 1);
-    assert!(dotenv_region.get("startColumn").is_none());
-    assert_eq!(admin_rule["name"], "AnthropicAdminKey");
+    let key_result = &run0.results[1];
+    assert_eq!(key_result.level, "error");
+    let location = &key_result.locations[0].physical_location;
+    assert_eq!(location.artifact_location.uri, "src/config.py");
+    assert_eq!(
+        (location.region.start_line, location.region.start_column),
+        (2, Some(10))
+    );
+    assert_eq!(location.region.end_column, Some(10 + key.len() as u64));
+    let fingerprint = &key_result.partial_fingerprints["antleak/credential-sha256/v1"];
+    assert_eq!(fingerprint, &sha256_hex(&key));
+    assert_eq!(key_result.properties["fingerprint"], fingerprint.as_str());
+    assert!(!key_result.message.text.contains(&key[20..50]));
+    let dotenv_region = &run0.results[0].locations[0].physical_location.region;
+    assert_eq!(
+        (dotenv_region.start_line, dotenv_region.start_column),
+        (1, None)
+    );
 }
 
 #[test]

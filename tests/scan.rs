@@ -3,6 +3,7 @@
 
 use std::os::unix::ffi::OsStrExt;
 
+use crate::contract;
 use crate::util::*;
 
 fn scan_json(sb: &Sandbox, args: &[&str]) -> (Run, serde_json::Value) {
@@ -21,33 +22,33 @@ fn finds_a_hardcoded_key_and_exits_1() {
         "app.py",
         format!("import anthropic\nclient = anthropic.Anthropic(api_key=\"{key}\")\n"),
     );
-    let (run, report) = scan_json(&sb, &[]);
+    let (run, _) = scan_json(&sb, &[]);
     run.assert_code(1).assert_hides(&key);
-    assert_eq!(report["schema_version"], 1);
-    assert_eq!(report["tool"]["name"], "antleak");
-    assert_eq!(report["command"], "scan");
+    let report = run.report();
+    assert_eq!(report.schema_version, 1);
+    assert_eq!(report.tool.name, "antleak");
+    assert_eq!(report.command, contract::Command::Scan);
+    let [finding] = &report.findings[..] else {
+        panic!("one finding expected: {report:#?}")
+    };
+    assert_eq!(finding.rule, "anthropic-api-key");
+    assert_eq!(finding.path.as_deref(), Some("app.py"));
+    assert_eq!((finding.line, finding.column), (Some(2), Some(39)));
+    assert_eq!(finding.severity, contract::Severity::High);
+    assert_eq!(finding.source, contract::Source::Worktree);
+    assert!(finding.secret.is_none() && finding.commit.is_none());
+    let redacted = format!("{}…{}", &key[..16], &key[key.len() - 4..]);
+    assert_eq!(finding.secret_redacted.as_deref(), Some(redacted.as_str()));
     assert_eq!(
-        rules_paths_lines(&report),
-        vec![("anthropic-api-key".into(), "app.py".into(), Some(2))]
+        finding.fingerprint.as_deref(),
+        Some(sha256_hex(&key).as_str())
     );
-    let finding = &report["findings"][0];
-    assert_eq!(finding["column"], 39);
-    assert_eq!(finding["severity"], "high");
-    assert_eq!(finding["source"], "worktree");
-    assert!(finding.get("secret").is_none());
-    assert!(finding.get("commit").is_none());
-    assert_eq!(
-        finding["secret_redacted"],
-        format!("{}…{}", &key[..16], &key[key.len() - 4..])
-    );
-    let fingerprint = finding["fingerprint"].as_str().unwrap();
-    assert_eq!(fingerprint.len(), 64);
-    let remediation = &report["remediation"][0];
-    assert_eq!(remediation["fingerprint"], fingerprint);
-    assert_eq!(remediation["steps"].as_array().unwrap().len(), 5);
-    assert!(remediation["first_leaked"].is_null());
-    assert_eq!(report["summary"]["findings"], 1);
-    assert_eq!(report["summary"]["files_scanned"], 1);
+    let remediation = &report.remediation[0];
+    assert_eq!(Some(&remediation.fingerprint), finding.fingerprint.as_ref());
+    assert_eq!(remediation.steps.len(), 5);
+    assert!(remediation.first_leaked.is_none());
+    assert_eq!(report.summary.findings, 1);
+    assert_eq!(report.summary.files_scanned, 1);
 }
 
 #[test]

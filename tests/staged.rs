@@ -4,6 +4,7 @@
 
 use std::process::Command;
 
+use crate::contract;
 use crate::util::*;
 
 fn staged_json(sb: &Sandbox) -> Run {
@@ -47,27 +48,19 @@ fn json_findings_come_from_the_index_without_commit_fields() {
 
     let run = staged_json(&sb);
     run.assert_code(1).assert_hides(&key);
-    let report = run.json();
-    assert_eq!(report["command"], "staged");
-    let finding = &report["findings"][0];
-    assert_eq!(
-        rules_paths_lines(&report),
-        vec![(
-            "anthropic-admin-key".into(),
-            "ops/rotate.sh".into(),
-            Some(1)
-        )]
-    );
-    assert_eq!(finding["source"], "staged");
-    for absent in ["commit", "author", "date"] {
-        assert!(finding.get(absent).is_none(), "{absent} in {finding}");
-    }
+    let report = run.report();
+    assert_eq!(report.command, contract::Command::Staged);
+    let [finding] = &report.findings[..] else {
+        panic!("one finding expected: {report:#?}")
+    };
+    assert_eq!(finding.rule, "anthropic-admin-key");
+    assert_eq!(finding.path.as_deref(), Some("ops/rotate.sh"));
+    assert_eq!(finding.line, Some(1));
+    assert_eq!(finding.source, contract::Source::Staged);
+    assert!(finding.commit.is_none() && finding.author.is_none() && finding.date.is_none());
     // Not in HEAD: this commit would be the leak.
-    assert_eq!(finding["still_in_head"], false);
-    assert_eq!(
-        report["remediation"][0]["first_leaked"],
-        serde_json::Value::Null
-    );
+    assert_eq!(finding.still_in_head, Some(false));
+    assert_eq!(report.remediation[0].first_leaked, None);
 }
 
 #[test]

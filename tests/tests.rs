@@ -3,6 +3,10 @@
 
 mod util;
 
+mod architecture;
+mod contract;
+mod output;
+
 mod api;
 mod audit;
 mod cli;

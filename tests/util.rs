@@ -11,22 +11,10 @@ use serde_json::Value;
 /// The commit date of fixtures that do not care about dates.
 pub const DATE: &str = "2024-03-05T10:11:12Z";
 
-pub const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
-
-/// A key of the documented shape: `sk-ant-<kind>-` + 93 random characters +
-/// `AA`, deterministic in `seed`.
-pub fn fake_key(kind: &str, seed: u64) -> String {
-    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(7);
-    let body: String = (0..93)
-        .map(|_| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ALPHABET[(state >> 58) as usize] as char
-        })
-        .collect();
-    format!("{}{kind}-{body}AA", ["sk", "ant", ""].join("-"))
-}
+/// Keys of the documented shape, `sk-ant-<kind>-` + 93 characters + `AA`,
+/// deterministic in a seed: the crate's own generator, shared with its unit
+/// tests, so there is one.
+pub use antleak::core::test_keys::{ALPHABET, fake_key};
 
 /// A fresh directory with its own HOME, so no global git config or excludes
 /// of the machine change what a test sees.
@@ -236,9 +224,20 @@ impl From<Output> for Run {
 }
 
 impl Run {
+    /// The JSON on stdout; a scan report is also held to the contract
+    /// ([`crate::contract::check`]).
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
+        let value: Value = serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr));
+        if ["scan", "staged", "history"].contains(&value["command"].as_str().unwrap_or("")) {
+            crate::contract::check(&value);
+        }
+        value
+    }
+
+    /// The scan report on stdout, typed.
+    pub fn report(&self) -> crate::contract::Report {
+        crate::contract::check(&self.json())
     }
 
     /// Asserts that no 32-character piece of `secret` is anywhere in the output.

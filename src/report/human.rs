@@ -9,10 +9,13 @@ use std::io::{self, Write};
 
 use colored::{ColoredString, Colorize};
 
-use super::Style;
-use crate::finding::{Finding, Report, Source};
+use std::collections::HashMap;
+
+use super::{Command, Report, Style};
+use crate::core::finding::{Finding, Provenance};
+use crate::core::rules::{RuleId, Severity};
+use crate::core::verdict;
 use crate::messages::escape_control;
-use crate::rules::{RuleId, Severity};
 
 pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
     let plan = &report.remediation;
@@ -28,22 +31,25 @@ pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<(
         return Ok(());
     }
     writeln!(out, "{}", headline(report).bold())?;
+    // Grouped once: a file can hold tens of thousands of keys.
+    let mut by_fingerprint: HashMap<&str, Vec<&Finding>> = HashMap::new();
+    let mut by_file: HashMap<(&str, RuleId), Vec<&Finding>> = HashMap::new();
+    for f in &report.findings {
+        match f.fingerprint() {
+            Some(fingerprint) => by_fingerprint.entry(fingerprint).or_default().push(f),
+            None => by_file.entry((&f.path, f.rule)).or_default().push(f),
+        }
+    }
     for entry in &plan.credentials {
-        let found: Vec<&Finding> = report
-            .findings
-            .iter()
-            .filter(|f| {
-                f.secret
-                    .as_ref()
-                    .is_some_and(|s| s.fingerprint() == entry.fingerprint)
-            })
-            .collect();
+        let found = by_fingerprint
+            .remove(entry.fingerprint.as_str())
+            .unwrap_or_default();
         let worst = found
             .iter()
             .map(|f| f.severity)
             .max()
             .unwrap_or(Severity::High);
-        let worst = crate::anthropic::verify::shown_entry_severity(entry, worst);
+        let worst = verdict::shown_entry_severity(entry, worst);
         writeln!(out)?;
         writeln!(
             out,
@@ -80,11 +86,9 @@ pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<(
         write_steps(out, &entry.steps)?;
     }
     for entry in &plan.dotenv_files {
-        let found: Vec<&Finding> = report
-            .findings
-            .iter()
-            .filter(|f| f.secret.is_none() && f.path == entry.path && f.rule == entry.rule)
-            .collect();
+        let found = by_file
+            .remove(&(entry.path.as_str(), entry.rule))
+            .unwrap_or_default();
         let worst = found
             .iter()
             .map(|f| f.severity)
@@ -103,12 +107,12 @@ pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<(
             )
             .dimmed()
         )?;
-        for f in found.iter().filter(|f| f.commit.is_some()) {
+        for f in found.iter().filter(|f| f.commit().is_some()) {
             writeln!(out, "    {}", location(f))?;
         }
         write_steps(out, &entry.steps)?;
     }
-    if report.command == "staged" {
+    if report.command == Command::Staged {
         let all: Vec<&Finding> = report.findings.iter().collect();
         write_staged_footer(out, already_committed(&all))?;
     }
@@ -121,7 +125,7 @@ pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<(
 fn already_committed(found: &[&Finding]) -> bool {
     found
         .iter()
-        .any(|f| f.source == Source::Staged && f.still_in_head == Some(true))
+        .any(|f| f.provenance == Provenance::Staged { in_head: true })
 }
 
 /// The pre-commit hook's way out: what was stopped, and the two deliberate
@@ -173,7 +177,7 @@ fn headline(report: &Report) -> String {
     }
     let what = parts.join(" and ");
     match report.command {
-        "staged" => format!("antleak: this commit holds {what}; it has been stopped."),
+        Command::Staged => format!("antleak: this commit holds {what}; it has been stopped."),
         _ => format!("antleak: {what}."),
     }
 }
@@ -182,11 +186,11 @@ fn headline(report: &Report) -> String {
 /// be), and one found in history may no longer be.
 fn dotenv_description(report: &Report, rule: RuleId, found: &[&Finding]) -> &'static str {
     match (report.command, rule) {
-        ("staged", RuleId::DotenvCommitted) if already_committed(found) => {
+        (Command::Staged, RuleId::DotenvCommitted) if already_committed(found) => {
             ".env file already committed (HEAD tracks it)"
         }
-        ("staged", RuleId::DotenvCommitted) => ".env file staged for commit",
-        ("history", RuleId::DotenvCommitted) => ".env file committed to history",
+        (Command::Staged, RuleId::DotenvCommitted) => ".env file staged for commit",
+        (Command::History, RuleId::DotenvCommitted) => ".env file committed to history",
         _ => rule.description(),
     }
 }
@@ -209,21 +213,25 @@ fn location(f: &Finding) -> String {
     if let (Some(line), Some(column)) = (f.line, f.column) {
         place.push_str(&format!(":{line}:{column}"));
     }
-    if f.source == Source::Staged && f.still_in_head == Some(true) {
-        place.push_str("  (already committed: HEAD has it here)");
-    }
-    if let Some(commit) = &f.commit {
-        place.push_str(&format!(
+    match &f.provenance {
+        Provenance::Staged { in_head: true } => {
+            place.push_str("  (already committed: HEAD has it here)")
+        }
+        Provenance::History {
+            commit,
+            still_in_head,
+        } => place.push_str(&format!(
             "  (commit {} on {} by {}{})",
             &commit.id[..commit.id.len().min(12)],
             commit.date,
             escape_control(&commit.author),
-            match f.still_in_head {
-                Some(true) => ", still in HEAD",
-                Some(false) => ", no longer in HEAD",
-                None => "",
+            if *still_in_head {
+                ", still in HEAD"
+            } else {
+                ", no longer in HEAD"
             }
-        ));
+        )),
+        _ => {}
     }
     place
 }

@@ -7,9 +7,10 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::Style;
-use crate::finding::{Finding, Report, Source, Summary};
-use crate::rules::{RuleId, Severity};
+use super::{Report, Style, Summary};
+use crate::core::finding::{Finding, Source};
+use crate::core::rules::{RuleId, Severity};
+use crate::core::verdict::{self, Verification};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -45,7 +46,7 @@ struct JsonFinding<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     secret_redacted: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    fingerprint: Option<String>,
+    fingerprint: Option<&'a str>,
     /// Only with `--show-secrets`.
     #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<&'a str>,
@@ -70,7 +71,7 @@ struct JsonRemediation<'a> {
     /// Only with `--verify`; never in a baseline, which must not change
     /// from run to run.
     #[serde(skip_serializing_if = "Option::is_none")]
-    verification: Option<&'a crate::anthropic::verify::Verification>,
+    verification: Option<&'a Verification>,
 }
 
 #[derive(Serialize)]
@@ -124,15 +125,14 @@ fn wire<'a>(
             name: "antleak",
             version: env!("CARGO_PKG_VERSION"),
         },
-        command: report.command,
+        command: report.command.as_str(),
         findings: report
             .findings
             .iter()
             .map(|f| {
                 let mut wire = finding(f, show_secrets);
                 if verified {
-                    wire.severity =
-                        crate::anthropic::verify::shown_severity(&report.remediation, f);
+                    wire.severity = verdict::shown_severity(&report.remediation, f);
                 }
                 wire
             })
@@ -176,21 +176,21 @@ fn finding(f: &Finding, show_secrets: bool) -> JsonFinding<'_> {
     JsonFinding {
         rule: f.rule,
         severity: f.severity,
-        source: f.source,
+        source: f.source(),
         root: f.root.as_deref(),
         path: &f.path,
         line: f.line,
         column: f.column,
         secret_redacted: f.secret.as_ref().map(|s| s.redacted()),
-        fingerprint: f.secret.as_ref().map(|s| s.fingerprint()),
+        fingerprint: f.fingerprint(),
         secret: f
             .secret
             .as_ref()
             .filter(|_| show_secrets)
             .map(|s| s.expose()),
-        commit: f.commit.as_ref().map(|c| c.id.as_str()),
-        author: f.commit.as_ref().map(|c| c.author.as_str()),
-        date: f.commit.as_ref().map(|c| c.date.as_str()),
-        still_in_head: f.still_in_head,
+        commit: f.commit().map(|c| c.id.as_str()),
+        author: f.commit().map(|c| c.author.as_str()),
+        date: f.commit().map(|c| c.date.as_str()),
+        still_in_head: f.provenance.in_head(),
     }
 }

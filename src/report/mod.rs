@@ -1,5 +1,5 @@
-//! Renders a [`Report`] as human text, JSON or SARIF. The only code that
-//! writes to stdout or to `--output`.
+//! The [`Report`] of a scan, and its rendering as human text, JSON or SARIF:
+//! the only code that writes a scan's results to stdout or to `--output`.
 //!
 //! Regular files (`--output`, `--write-baseline`) are written to a temporary
 //! file in the same directory and renamed into place, so an interrupted scan
@@ -10,6 +10,7 @@
 pub mod human;
 pub mod json;
 pub mod sarif;
+pub mod saved;
 
 use std::fs;
 use std::io::{self, Write};
@@ -17,7 +18,49 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
-use crate::finding::Report;
+use crate::core::finding::Finding;
+use crate::core::remediation::Plan;
+
+/// The command whose scan a report shows: decides its wording.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    Scan,
+    Staged,
+    History,
+}
+
+impl Command {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Command::Scan => "scan",
+            Command::Staged => "staged",
+            Command::History => "history",
+        }
+    }
+}
+
+/// Counts that describe how much was scanned.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub findings: u64,
+    pub files_scanned: u64,
+    pub blobs_scanned: u64,
+    pub bytes_scanned: u64,
+    pub unreadable: u64,
+    pub elapsed_ms: u64,
+    /// History only: the repository is a shallow clone, so older commits were
+    /// not there to scan.
+    pub shallow: Option<bool>,
+}
+
+/// Everything a report writer needs.
+#[derive(Debug)]
+pub struct Report {
+    pub command: Command,
+    pub findings: Vec<Finding>,
+    pub remediation: Plan,
+    pub summary: Summary,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -140,5 +183,5 @@ fn redacting(
     let mut text = Vec::new();
     write(&mut text)?;
     let text = String::from_utf8(text).map_err(io::Error::other)?;
-    out.write_all(crate::messages::redact(&text).as_bytes())
+    out.write_all(crate::core::redact::redact(&text).as_bytes())
 }

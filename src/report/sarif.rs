@@ -20,9 +20,11 @@ use serde_sarif::sarif::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::finding::{Finding, Report};
-use crate::remediation;
-use crate::rules::{RuleId, Severity};
+use super::Report;
+use crate::core::finding::{Finding, Provenance};
+use crate::core::remediation;
+use crate::core::rules::{RuleId, Severity};
+use crate::core::verdict;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// Key of the fingerprint in `partialFingerprints`; versioned so a change of
@@ -97,7 +99,7 @@ fn descriptor(rule: RuleId) -> ReportingDescriptor {
 }
 
 fn result(finding: &Finding, plan: &remediation::Plan) -> SarifResult {
-    let verification = crate::anthropic::verify::of(plan, finding);
+    let verification = verdict::of(plan, finding);
     let mut region = Region::builder().build();
     region.start_line = finding.line.map(|l| l as i64);
     region.start_column = finding.column.map(|c| c as i64);
@@ -117,7 +119,7 @@ fn result(finding: &Finding, plan: &remediation::Plan) -> SarifResult {
     let location = Location::builder().physical_location(physical).build();
     let (fingerprint, what) = match &finding.secret {
         Some(secret) => (
-            secret.fingerprint(),
+            secret.fingerprint().to_string(),
             format!("{} {}", finding.rule.description(), secret.redacted()),
         ),
         None => (
@@ -129,8 +131,7 @@ fn result(finding: &Finding, plan: &remediation::Plan) -> SarifResult {
         ),
     };
     let since = finding
-        .commit
-        .as_ref()
+        .commit()
         .map(|c| {
             format!(
                 ", exposed since {} (commit {})",
@@ -151,9 +152,7 @@ fn result(finding: &Finding, plan: &remediation::Plan) -> SarifResult {
     partial.insert(FINGERPRINT_KEY.to_string(), fingerprint);
     SarifResult::builder()
         .rule_id(finding.rule.as_str())
-        .level(level(crate::anthropic::verify::shown_severity(
-            plan, finding,
-        )))
+        .level(level(verdict::shown_severity(plan, finding)))
         .message(Message::builder().text(message).build())
         .locations(vec![location])
         .partial_fingerprints(partial)
@@ -174,27 +173,31 @@ fn uri(finding: &Finding) -> String {
 }
 
 fn properties(finding: &Finding, plan: &remediation::Plan) -> BTreeMap<String, serde_json::Value> {
-    use crate::anthropic::verify;
     let mut props = BTreeMap::new();
     props.insert(
         "severity".to_string(),
-        json!(verify::shown_severity(plan, finding)),
+        json!(verdict::shown_severity(plan, finding)),
     );
-    if let Some(verification) = verify::of(plan, finding) {
+    if let Some(verification) = verdict::of(plan, finding) {
         props.insert("verification".to_string(), json!(verification));
     }
-    props.insert("source".to_string(), json!(finding.source));
+    props.insert("source".to_string(), json!(finding.source()));
     if let Some(secret) = &finding.secret {
         props.insert("secret_redacted".to_string(), json!(secret.redacted()));
         props.insert("fingerprint".to_string(), json!(secret.fingerprint()));
     }
-    if let Some(commit) = &finding.commit {
+    if let Provenance::History {
+        commit,
+        still_in_head,
+    } = &finding.provenance
+    {
         props.insert("commit".to_string(), json!(commit.id));
         props.insert("author".to_string(), json!(commit.author));
         props.insert("date".to_string(), json!(commit.date));
+        props.insert("still_in_head".to_string(), json!(still_in_head));
     }
-    if let Some(still) = finding.still_in_head {
-        props.insert("still_in_head".to_string(), json!(still));
+    if let Provenance::Staged { in_head } = finding.provenance {
+        props.insert("still_in_head".to_string(), json!(in_head));
     }
     props
 }

@@ -8,12 +8,13 @@
 //! audit looks everywhere.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 
 use anyhow::{Context, Result};
 use ignore::{WalkBuilder, WalkState};
 
 use super::Stats;
+use crate::core::sync::lock;
 
 /// Repositories under `dir`, sorted by path.
 pub fn find_under(dir: &Path, stats: &Stats) -> Result<Vec<PathBuf>> {
@@ -37,16 +38,13 @@ pub fn find_under(dir: &Path, stats: &Stats) -> Result<Vec<PathBuf>> {
                     return WalkState::Continue;
                 }
                 if is_repository(entry.path()) {
-                    found
-                        .lock()
-                        .expect("no walker thread panics while holding the lock")
-                        .push(entry.path().to_path_buf());
+                    lock(found).push(entry.path().to_path_buf());
                     return WalkState::Skip;
                 }
                 WalkState::Continue
             })
         });
-    let mut repos = found.into_inner().expect("no walker thread panicked");
+    let mut repos = found.into_inner().unwrap_or_else(PoisonError::into_inner);
     repos.sort();
     Ok(repos)
 }

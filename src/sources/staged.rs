@@ -22,8 +22,8 @@ use anyhow::{Context, Result};
 use git2::{Delta, DiffOptions, ErrorCode, FileMode, Oid, Repository, Tree};
 
 use super::{Stats, findings_for, is_dotenv_path, scan_git_blob};
-use crate::finding::{Finding, Secret, Source};
-use crate::rules::RuleId;
+use crate::core::finding::{Finding, Provenance, Secret};
+use crate::core::rules::RuleId;
 
 pub fn scan(repo: &Repository, stats: &Stats) -> Result<Vec<Finding>> {
     let head = head_tree(repo)?;
@@ -93,12 +93,18 @@ fn scan_blob(
             .collect(),
         _ => HashSet::new(),
     };
-    let mut findings = findings_for(path, Source::Staged, matches, dotenv_rule);
+    let mut findings = findings_for(
+        path,
+        &Provenance::Staged { in_head: false },
+        matches,
+        dotenv_rule,
+    );
     for finding in &mut findings {
-        finding.still_in_head = Some(match &finding.secret {
+        let in_head = match &finding.secret {
             Some(secret) => committed.contains(secret),
             None => in_head.is_some(),
-        });
+        };
+        finding.provenance = Provenance::Staged { in_head };
     }
     findings
 }

@@ -13,15 +13,17 @@
 //! `dotenv-unignored` when git would let someone `git add` it.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use anyhow::{Context, Result, bail};
 use ignore::{WalkBuilder, WalkState};
 
-use super::{Stats, findings_for, is_dotenv_path, scan_reader};
-use crate::finding::{Finding, Source};
-use crate::rules::RuleId;
+use super::{Stats, findings_for, is_dotenv_path};
+use crate::core::detect;
+use crate::core::finding::{Finding, Provenance};
+use crate::core::rules::RuleId;
+use crate::core::sync::lock;
 
 pub struct Options {
     pub threads: usize,
@@ -84,7 +86,7 @@ fn scan_root(root: &Path, is_dir: bool, options: &Options, stats: &Stats) -> Res
             let dotenv_rule = if is_dotenv_path(&rel) {
                 match repo {
                     Some(_) if tracked => Some(RuleId::DotenvCommitted),
-                    Some(r) if !r.is_ignored(&rel) => Some(RuleId::DotenvUnignored),
+                    Some(r) if !r.is_ignored(&rel, stats) => Some(RuleId::DotenvUnignored),
                     _ => None,
                 }
             } else {
@@ -92,15 +94,12 @@ fn scan_root(root: &Path, is_dir: bool, options: &Options, stats: &Stats) -> Res
             };
             let mut result = scan_file(entry.path(), &rel, dotenv_rule, &mut buf, stats);
             if !result.is_empty() {
-                found
-                    .lock()
-                    .expect("no worker panics while holding the lock")
-                    .append(&mut result);
+                lock(found).append(&mut result);
             }
             WalkState::Continue
         })
     });
-    let mut findings = found.into_inner().expect("no worker panicked");
+    let mut findings = found.into_inner().unwrap_or_else(PoisonError::into_inner);
     // A file given as a root was scanned whatever the ignore files say; the
     // other tracked files of its directory were not asked for.
     if let (true, Some(repo)) = (is_dir, &repo) {
@@ -138,17 +137,17 @@ fn scan_file(
     buf: &mut Vec<u8>,
     stats: &Stats,
 ) -> Vec<Finding> {
-    let scanned = std::fs::File::open(path).and_then(|file| scan_reader(file, buf));
+    let scanned = std::fs::File::open(path).and_then(|file| detect::detect_reader(file, buf));
     match scanned {
-        Ok((matches, bytes)) => {
+        Ok(detection) => {
             Stats::add(&stats.files, 1);
-            Stats::add(&stats.bytes, bytes);
-            findings_for(rel, Source::Worktree, matches, dotenv_rule)
+            Stats::add(&stats.bytes, detection.bytes);
+            findings_for(rel, &Provenance::Worktree, detection.matches, dotenv_rule)
         }
         Err(err) => {
             stats.unreadable(&path.display().to_string(), err);
             // The file cannot be read, but git's view of it still holds.
-            findings_for(rel, Source::Worktree, Vec::new(), dotenv_rule)
+            findings_for(rel, &Provenance::Worktree, Vec::new(), dotenv_rule)
         }
     }
 }
@@ -237,13 +236,18 @@ impl GitContext {
         }
     }
 
-    fn is_ignored(&self, rel: &str) -> bool {
-        let repo = self
-            .repo
-            .lock()
-            .expect("no worker panics while holding the lock");
+    /// Whether `.gitignore` ignores `rel`; when git cannot tell, it is
+    /// warned about and taken as not ignored: a `.env` that might be
+    /// committed by accident is reported rather than passed over.
+    fn is_ignored(&self, rel: &str, stats: &Stats) -> bool {
         let path = format!("{}{rel}", self.prefix);
-        repo.is_path_ignored(Path::new(&path)).unwrap_or(false)
+        match lock(&self.repo).is_path_ignored(Path::new(&path)) {
+            Ok(ignored) => ignored,
+            Err(err) => {
+                stats.unreadable(&format!("{rel}: checking .gitignore"), err.message());
+                false
+            }
+        }
     }
 
     /// Tracked files the walker never yielded: ignored although tracked.

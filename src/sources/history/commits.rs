@@ -65,13 +65,14 @@ fn tips(repo: &Repository, stats: &Stats) -> Result<Vec<Oid>> {
     // not read: what only they hold (an amended commit, a reset) may never
     // have left this machine, and a leak that did not happen is a false alarm.
     for name in &logged {
-        if let Ok(reflog) = repo.reflog(name) {
-            tips.extend(
+        match repo.reflog(name) {
+            Ok(reflog) => tips.extend(
                 reflog
                     .iter()
                     .map(|entry| entry.id_new())
                     .filter(|id| !id.is_zero()),
-            );
+            ),
+            Err(err) => stats.unreadable(&format!("reflog of {name}"), err.message()),
         }
     }
     Ok(tips)

@@ -48,7 +48,7 @@ use anyhow::{Context, Result};
 use git2::Repository;
 
 use super::Stats;
-use crate::finding::Finding;
+use crate::core::finding::Finding;
 use introductions::Introductions;
 use workers::Workers;
 

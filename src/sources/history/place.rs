@@ -1,17 +1,18 @@
 //! Each blob's matches placed at every path it appeared at, with the
 //! earliest commit that brought them there, and whether HEAD still holds them.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use anyhow::{Context, Result};
-use git2::{Oid, Repository, TreeWalkMode, TreeWalkResult};
+use git2::{ErrorCode, Oid, Repository, TreeWalkMode, TreeWalkResult};
 
 use super::introductions::{Introductions, Kind, join};
 use super::workers::{Matches, Workers};
-use crate::finding::{CommitInfo, Finding, Secret, Source};
-use crate::rules::RuleId;
-use crate::scanner::Match;
-use crate::sources::{Stats, findings_for, is_dotenv_path};
+use crate::core::finding::{CommitInfo, Finding, Provenance, Secret};
+use crate::core::rules::RuleId;
+use crate::core::scanner::Match;
+use crate::sources::{Stats, credential_finding, dotenv_finding, is_dotenv_path};
 
 /// What is reported at one path: credential matches with the position of
 /// the commit that brought each there, and the position of the commit that
@@ -67,27 +68,37 @@ pub(super) fn place(
     }
     let need_secrets = by_path.values().any(|at| !at.placed.is_empty());
     let head = Head::load(repo, introductions, &matches, need_secrets, workers, stats);
-    let mut commit_info = HashMap::new();
+    let mut commit_info: HashMap<Oid, CommitInfo> = HashMap::new();
     let mut findings = Vec::new();
+    let mut commit_at = |position: u32| -> Result<CommitInfo> {
+        let id = commits[position as usize];
+        Ok(match commit_info.entry(id) {
+            Entry::Occupied(slot) => slot.get().clone(),
+            Entry::Vacant(slot) => slot.insert(describe(repo, id)?).clone(),
+        })
+    };
     for (path, AtPath { mut placed, dotenv }) in by_path {
         placed.sort_by_key(|(m, _)| (m.line, m.column));
-        // findings_for returns one finding per match, in order, then the
-        // `.env` finding: the positions line up the same way.
-        let positions: Vec<u32> = placed.iter().map(|(_, p)| *p).chain(dotenv).collect();
-        let found = findings_for(
-            introductions.paths.item(path),
-            Source::History,
-            placed.into_iter().map(|(m, _)| m).collect(),
-            dotenv.map(|_| RuleId::DotenvCommitted),
-        );
-        for (mut finding, position) in found.into_iter().zip(positions) {
-            let id = commits[position as usize];
-            if let std::collections::hash_map::Entry::Vacant(slot) = commit_info.entry(id) {
-                slot.insert(describe(repo, id)?);
-            }
-            finding.commit = commit_info.get(&id).cloned();
-            finding.still_in_head = Some(head.holds(&finding));
-            findings.push(finding);
+        let path = introductions.paths.item(path);
+        let holds_credential = !placed.is_empty();
+        for (m, position) in placed {
+            let provenance = Provenance::History {
+                commit: commit_at(position)?,
+                still_in_head: head.secrets.contains(&m.secret),
+            };
+            findings.push(credential_finding(path, provenance, m));
+        }
+        if let Some(position) = dotenv {
+            let provenance = Provenance::History {
+                commit: commit_at(position)?,
+                still_in_head: head.paths.contains(&**path),
+            };
+            findings.push(dotenv_finding(
+                path,
+                provenance,
+                RuleId::DotenvCommitted,
+                holds_credential,
+            ));
         }
     }
     Ok(findings)
@@ -106,20 +117,8 @@ fn describe(repo: &Repository, id: Oid) -> Result<CommitInfo> {
             String::from_utf8_lossy(author.name_bytes()),
             String::from_utf8_lossy(author.email_bytes())
         ),
-        date: rfc3339_utc(author.when().seconds()),
+        date: crate::core::time::rfc3339_utc(author.when().seconds()),
     })
-}
-
-/// `2024-03-05T10:11:12Z`; a timestamp outside years 0–9999 (a forged
-/// commit) is shown as raw seconds since the epoch rather than failing.
-fn rfc3339_utc(seconds: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(seconds)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| seconds.to_string())
 }
 
 /// What `HEAD`'s tree still holds: its paths and the credentials in its
@@ -142,7 +141,14 @@ impl Head {
         let mut head = Head::default();
         let tree = match repo.head().and_then(|h| h.peel_to_tree()) {
             Ok(tree) => tree,
-            Err(_) => return head,
+            // No HEAD (an empty branch checked out): nothing is in it.
+            Err(err) if matches!(err.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => {
+                return head;
+            }
+            Err(err) => {
+                stats.unreadable("HEAD", err.message());
+                return head;
+            }
         };
         let mut blobs = Vec::new();
         let walked = tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
@@ -187,12 +193,5 @@ impl Head {
         }
         Stats::add(&stats.unreadable, lookup.unreadable.into_inner());
         head
-    }
-
-    fn holds(&self, finding: &Finding) -> bool {
-        match &finding.secret {
-            Some(secret) => self.secrets.contains(secret),
-            None => self.paths.contains(&finding.path),
-        }
     }
 }

@@ -1,13 +1,14 @@
 //! Phase 3: every distinct blob read and scanned once, in parallel.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
 
 use anyhow::{Context, Result};
 use git2::{Oid, Repository};
 use rayon::prelude::*;
 
-use crate::scanner::Match;
+use crate::core::scanner::Match;
+use crate::core::sync::lock;
 use crate::sources::{Stats, scan_git_blob};
 
 /// A thread pool with one repository handle per worker.
@@ -51,9 +52,7 @@ impl Workers {
                     // Each pool thread has its own handle, so the lock is
                     // never contended; it only makes the sharing provable.
                     let slot = rayon::current_thread_index().unwrap_or(0) % self.repos.len();
-                    let repo = self.repos[slot]
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner);
+                    let repo = lock(&self.repos[slot]);
                     let (id, path) = blob(number);
                     let matches = scan_git_blob(&repo, id, path, stats);
                     (!matches.is_empty()).then_some((number as u32, matches))

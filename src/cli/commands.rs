@@ -1,0 +1,272 @@
+//! One function per command. The scan commands share one ending
+//! ([`report_scan`]): plan, verify if asked, write the report and the
+//! baseline, and say whether anything was found. `revoke` and `audit` take
+//! their keys from [`history_findings`], the same history scan as
+//! `antleak history`, with the same filters.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use anyhow::Result;
+
+use super::online_args::{AuditArgs, LeakedArgs, RevokeArgs, VerifyArgs};
+use super::progress::with_progress;
+use super::settings::Settings;
+use crate::config::{self, Files};
+use crate::core::finding::Finding;
+use crate::core::remediation::{self, Plan};
+use crate::exit::Outcome;
+use crate::online::leaked::LeakedKey;
+use crate::online::{revoke, usage, verify};
+use crate::report::{self, Command, Format, Report, Summary};
+use crate::sources::{self, Stats, history, staged, worktree};
+
+/// What a scan command found, before it is planned and reported.
+struct Scanned {
+    command: Command,
+    findings: Vec<Finding>,
+    /// History only: whether a repository was a shallow clone.
+    shallow: Option<bool>,
+}
+
+pub fn scan(
+    settings: &Settings,
+    paths: &[PathBuf],
+    no_ignore: bool,
+    verify: &VerifyArgs,
+) -> Result<Outcome> {
+    let started = Instant::now();
+    let verify = verify.options()?;
+    let stats = Stats::default();
+    let config_root = scan_config_root(paths)?;
+    let filters = settings
+        .filters(config_root.as_deref(), &Files::Disk)?
+        .with_prefixes(scan_prefixes(paths, config_root.as_deref()));
+    let options = worktree::Options {
+        threads: settings.threads,
+        no_ignore,
+    };
+    let found = with_progress(&stats, !settings.quiet, || {
+        worktree::scan(paths, &options, &stats)
+    })?;
+    let scanned = Scanned {
+        command: Command::Scan,
+        findings: filters.apply(found),
+        shallow: None,
+    };
+    report_scan(settings, scanned, &stats, started, verify.as_ref())
+}
+
+pub fn staged(settings: &Settings, repo: Option<&Path>) -> Result<Outcome> {
+    let started = Instant::now();
+    let stats = Stats::default();
+    let repo = sources::open_repo(repo)?;
+    let filters = settings.filters(sources::repo_root(&repo).as_deref(), &Files::Disk)?;
+    let found = staged::scan(&repo, &stats)?;
+    let scanned = Scanned {
+        command: Command::Staged,
+        findings: filters.apply(found),
+        shallow: None,
+    };
+    report_scan(settings, scanned, &stats, started, None)
+}
+
+pub fn history(
+    settings: &Settings,
+    repos: Vec<PathBuf>,
+    repos_under: Option<&Path>,
+    range: Option<&str>,
+    verify: &VerifyArgs,
+) -> Result<Outcome> {
+    let started = Instant::now();
+    let verify = verify.options()?;
+    let stats = Stats::default();
+    let mut dirs = repos;
+    if let Some(folder) = repos_under {
+        dirs.extend(sources::repos::find_under(folder, &stats)?);
+    }
+    if dirs.is_empty() && repos_under.is_none() {
+        dirs.push(PathBuf::from("."));
+    }
+    let (findings, shallow) = history_findings(settings, &dirs, range, &stats)?;
+    let scanned = Scanned {
+        command: Command::History,
+        findings,
+        shallow: Some(shallow),
+    };
+    report_scan(settings, scanned, &stats, started, verify.as_ref())
+}
+
+/// The filtered findings of the history of each of `dirs` (`range`: only
+/// what its commits introduced), and whether any was a shallow clone.
+fn history_findings(
+    settings: &Settings,
+    dirs: &[PathBuf],
+    range: Option<&str>,
+    stats: &Stats,
+) -> Result<(Vec<Finding>, bool)> {
+    if range.is_some() && dirs.len() > 1 {
+        anyhow::bail!("--range: applies to one repository, not {}", dirs.len());
+    }
+    let mut findings = Vec::new();
+    let mut shallow = false;
+    for dir in dirs {
+        let repo = sources::open_repo(Some(dir))?;
+        let files = match range {
+            Some(range) => Files::as_of_range_base(&repo, range)?,
+            None => Files::Disk,
+        };
+        let root = sources::repo_root(&repo);
+        let filters = settings.filters(root.as_deref(), &files)?;
+        let options = history::Options {
+            threads: settings.threads,
+            range: range.map(str::to_string),
+        };
+        let scanned = with_progress(stats, !settings.quiet, || {
+            history::scan(&repo, &options, stats)
+        })?;
+        shallow |= scanned.shallow;
+        let mut found = filters.apply(scanned.findings);
+        if let Some(label) = sources::root_label(dirs, dir) {
+            found.iter_mut().for_each(|f| f.root = Some(label.clone()));
+        }
+        findings.append(&mut found);
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Ok((findings, shallow))
+}
+
+/// Plans, verifies (if asked) and writes the report of a scan.
+fn report_scan(
+    settings: &Settings,
+    scanned: Scanned,
+    stats: &Stats,
+    started: Instant,
+    verify: Option<&verify::Options>,
+) -> Result<Outcome> {
+    let Scanned {
+        command,
+        findings,
+        shallow,
+    } = scanned;
+    let summary = Summary {
+        findings: findings.len() as u64,
+        files_scanned: stats.files.load(Ordering::Relaxed),
+        blobs_scanned: stats.blobs.load(Ordering::Relaxed),
+        bytes_scanned: stats.bytes.load(Ordering::Relaxed),
+        unreadable: stats.unreadable.load(Ordering::Relaxed),
+        elapsed_ms: started.elapsed().as_millis() as u64,
+        shallow,
+    };
+    let mut plan = remediation::plan(&findings);
+    if let Some(options) = verify {
+        verify::run(options, &findings, &mut plan);
+    }
+    let report = Report {
+        command,
+        remediation: plan,
+        findings,
+        summary,
+    };
+    // A reader that stopped early (`antleak scan | head`) is not an error,
+    // but the exit code still tells whether anything was found.
+    if let Err(err) = report::write(&report, settings.style(), settings.output.as_deref())
+        && !super::is_broken_pipe(&err)
+    {
+        return Err(err);
+    }
+    if let Some(path) = &settings.write_baseline {
+        report::write_baseline(&report, path)?;
+    }
+    Ok(if report.findings.is_empty() {
+        Outcome::Clean
+    } else {
+        Outcome::Findings
+    })
+}
+
+pub fn revoke(settings: &Settings, args: &RevokeArgs) -> Result<Outcome> {
+    if settings.format != Format::Human || settings.output.is_some() {
+        anyhow::bail!(
+            "revoke: shows its plan and asks on the terminal; --format and --output do not apply"
+        );
+    }
+    revoke::run(&args.options()?, || leaked_keys(settings, &args.leaked))
+}
+
+pub fn audit(settings: &Settings, args: &AuditArgs) -> Result<Outcome> {
+    if settings.format == Format::Sarif {
+        anyhow::bail!("audit: --format sarif does not apply; use human or json");
+    }
+    let options = args.options(settings.format == Format::Json, settings.output.clone())?;
+    usage::run(&options, || {
+        let keys = leaked_keys(settings, &args.leaked)?;
+        // Prices may come from the scanned repository's .antleak.toml: they
+        // change an estimate, never where anything is sent.
+        let config_root = match &args.leaked.report {
+            Some(_) => None,
+            None => sources::repo_root(&sources::open_repo(args.leaked.repo.as_deref())?),
+        };
+        let prices = config::load_prices(settings.config.as_deref(), config_root.as_deref())?;
+        Ok((keys, prices))
+    })
+}
+
+/// The leaked keys `revoke` and `audit` act on: those of `--report FILE`,
+/// else of a fresh history scan of `--repo` (default: the current one),
+/// with the allow-list and baseline a `history` scan would apply.
+fn leaked_keys(settings: &Settings, args: &LeakedArgs) -> Result<Vec<LeakedKey>> {
+    if let Some(path) = &args.report {
+        return LeakedKey::from_report(path);
+    }
+    let dir = args.repo.clone().unwrap_or_else(|| PathBuf::from("."));
+    let (findings, _) = history_findings(settings, &[dir], None, &Stats::default())?;
+    let plan: Plan = remediation::plan(&findings);
+    Ok(LeakedKey::from_plan(&plan))
+}
+
+/// Where `scan` looks for `.antleak.toml`: the root of the repository that
+/// holds the first path, or that path itself outside a repository. A
+/// repository that exists but cannot be opened is an error: which config
+/// applies would be a guess.
+fn scan_config_root(paths: &[PathBuf]) -> Result<Option<PathBuf>> {
+    let Some(first) = paths.first() else {
+        return Ok(None);
+    };
+    let dir = worktree::base_dir(first, first.is_dir());
+    match git2::Repository::discover(&dir) {
+        Ok(repo) => Ok(repo.workdir().map(Path::to_path_buf)),
+        Err(err) if err.code() == git2::ErrorCode::NotFound => Ok(Some(dir)),
+        Err(err) => Err(anyhow::anyhow!(
+            "{}: opening git repository: {}",
+            dir.display(),
+            err.message()
+        )),
+    }
+}
+
+/// `scan` reports paths relative to each directory scanned, while the globs
+/// of `.antleak.toml` are written from the directory that holds it: for each
+/// scanned root (keyed as its findings' `root` names it), the path from there
+/// down to it, so `docs/**` means the same whichever directory is scanned.
+fn scan_prefixes(paths: &[PathBuf], config_root: Option<&Path>) -> HashMap<Option<String>, String> {
+    let Some(config_root) = config_root.and_then(|root| root.canonicalize().ok()) else {
+        return HashMap::new();
+    };
+    paths
+        .iter()
+        .filter_map(|path| {
+            let base = worktree::base_dir(path, path.is_dir())
+                .canonicalize()
+                .ok()?;
+            let below = base.strip_prefix(&config_root).ok()?;
+            let prefix: String = below
+                .components()
+                .map(|c| format!("{}/", c.as_os_str().to_string_lossy()))
+                .collect();
+            Some((sources::root_label(paths, path), prefix))
+        })
+        .collect()
+}

@@ -1,0 +1,126 @@
+//! What is left of a scan's findings once the user's allow-list
+//! (`.antleak.toml`) and baseline (`--baseline`) have spoken, in report
+//! order. Shared by every command that scans, so a finding allowed for
+//! `history` is allowed for `revoke` too. Reading those files is the
+//! caller's business (`config`, `report::saved`): this is only the matching.
+
+use std::collections::{HashMap, HashSet};
+
+use anyhow::{Context, Result};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+use crate::core::finding::Finding;
+
+/// What `.antleak.toml` allows: paths (globs, written from the directory
+/// that holds the file) and credential fingerprints.
+#[derive(Debug, Default)]
+pub struct Allow {
+    paths: Option<GlobSet>,
+    fingerprints: HashSet<String>,
+}
+
+impl Allow {
+    pub fn new(paths: &[String], fingerprints: &[String]) -> Result<Allow> {
+        let paths = if paths.is_empty() {
+            None
+        } else {
+            let mut builder = GlobSetBuilder::new();
+            for pattern in paths {
+                builder
+                    .add(Glob::new(pattern).with_context(|| format!("allow.paths: `{pattern}`"))?);
+            }
+            Some(builder.build()?)
+        };
+        let fingerprints = fingerprints
+            .iter()
+            .map(|f| f.trim().to_ascii_lowercase())
+            .collect();
+        Ok(Allow {
+            paths,
+            fingerprints,
+        })
+    }
+
+    /// `path`: the finding's path relative to the directory that holds the
+    /// config, where its globs are written from.
+    pub fn allows(&self, finding: &Finding, path: &str) -> bool {
+        let path_allowed = self.paths.as_ref().is_some_and(|set| set.is_match(path));
+        let fingerprint_allowed = finding
+            .fingerprint()
+            .is_some_and(|f| self.fingerprints.contains(f));
+        path_allowed || fingerprint_allowed
+    }
+}
+
+/// The findings of an earlier report, known and accepted. Credentials match
+/// on rule and fingerprint, `.env` files on rule and path; line numbers
+/// never count, so code that moves does not resurface a finding and another
+/// key on the same line is not hidden.
+#[derive(Debug, Default)]
+pub struct Baseline {
+    /// `(rule, fingerprint)` for credentials, `(rule, path)` for `.env` files.
+    known: HashSet<(String, String)>,
+}
+
+impl Baseline {
+    /// `(rule id, fingerprint or, for a file finding, path)` pairs.
+    pub fn new(known: impl IntoIterator<Item = (String, String)>) -> Baseline {
+        Baseline {
+            known: known.into_iter().collect(),
+        }
+    }
+
+    pub fn contains(&self, finding: &Finding) -> bool {
+        let identity = finding.fingerprint().unwrap_or(&finding.path);
+        self.known
+            .contains(&(finding.rule.as_str().to_string(), identity.to_string()))
+    }
+}
+
+pub struct Filters {
+    allow: Allow,
+    baseline: Option<Baseline>,
+    /// For `scan`, whose paths are relative to each directory scanned: the
+    /// path from the config's directory to that directory (`svc/`), by the
+    /// finding's `root`.
+    prefixes: HashMap<Option<String>, String>,
+}
+
+impl Filters {
+    pub fn new(allow: Allow, baseline: Option<Baseline>) -> Filters {
+        Filters {
+            allow,
+            baseline,
+            prefixes: HashMap::new(),
+        }
+    }
+
+    /// Sets where each scanned root lies below the config's directory.
+    pub fn with_prefixes(self, prefixes: HashMap<Option<String>, String>) -> Filters {
+        Filters { prefixes, ..self }
+    }
+
+    /// Drops allowed and baselined findings and sorts the rest.
+    pub fn apply(&self, mut findings: Vec<Finding>) -> Vec<Finding> {
+        findings.retain(|f| {
+            let path = match self.prefixes.get(&f.root) {
+                Some(prefix) => format!("{prefix}{}", f.path),
+                None => f.path.clone(),
+            };
+            !self.allow.allows(f, &path) && !self.baseline.as_ref().is_some_and(|b| b.contains(f))
+        });
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        findings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_globs_are_errors_that_name_the_pattern() {
+        let err = Allow::new(&["a[".to_string()], &[]).unwrap_err();
+        assert!(format!("{err:#}").contains("a["), "{err:#}");
+    }
+}

@@ -1,0 +1,428 @@
+//! Turns findings into the owner's recovery checklist. Pure.
+//!
+//! The runbook's order is fixed: (1) revoke in the Console, (2) generate a
+//! replacement, (3) update the `.env` of every server, (4) restart, (5) audit
+//! usage from the first exposure until the revocation. Each step is written
+//! for one credential: which key (redacted as the Console lists it), where to
+//! click, which variable to change, and which dates to audit.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::core::finding::{Finding, Provenance, Source};
+use crate::core::rules::{RuleId, Severity};
+use crate::core::verdict::Verification;
+
+/// The recovery plan for one distinct credential (one fingerprint).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Remediation {
+    pub fingerprint: String,
+    pub secret_redacted: String,
+    pub rule: RuleId,
+    /// History only: the earliest commit date that exposed the credential.
+    pub first_leaked: Option<String>,
+    pub steps: Vec<String>,
+    /// Set by `--verify` (see [`Plan::record_verdicts`]).
+    pub verification: Option<Verification>,
+}
+
+/// The clean-up for one `.env`-style file that git tracks or could track.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DotenvRemediation {
+    pub path: String,
+    pub rule: RuleId,
+    pub steps: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub credentials: Vec<Remediation>,
+    pub dotenv_files: Vec<DotenvRemediation>,
+    /// Fingerprint → index in `credentials`: writers look a credential up
+    /// once per finding, and a file can hold tens of thousands.
+    by_fingerprint: HashMap<String, usize>,
+}
+
+impl Plan {
+    /// The entry of the credential with this fingerprint.
+    pub fn credential(&self, fingerprint: &str) -> Option<&Remediation> {
+        self.by_fingerprint
+            .get(fingerprint)
+            .map(|&i| &self.credentials[i])
+    }
+
+    /// Records `--verify`'s verdicts (by index in `credentials`) and lists
+    /// live credentials first, the rest in the order they had.
+    pub fn record_verdicts(&mut self, verdicts: Vec<(usize, Verification)>) {
+        for (i, verdict) in verdicts {
+            self.credentials[i].verification = Some(verdict);
+        }
+        // Stable: among live keys, and among the others, the order stays.
+        self.credentials
+            .sort_by_key(|r| !r.verification.as_ref().is_some_and(Verification::is_live));
+        self.index();
+    }
+
+    fn index(&mut self) {
+        self.by_fingerprint = (self.credentials.iter().enumerate())
+            .map(|(i, r)| (r.fingerprint.clone(), i))
+            .collect();
+    }
+}
+
+/// One plan entry per distinct credential, most severe first, then by when
+/// it leaked; one per `.env` file.
+pub fn plan(findings: &[Finding]) -> Plan {
+    let mut by_fingerprint: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    let mut dotenv_files: BTreeMap<(&str, RuleId), &Finding> = BTreeMap::new();
+    for finding in findings {
+        match finding.fingerprint() {
+            Some(fingerprint) => by_fingerprint.entry(fingerprint).or_default().push(finding),
+            None => {
+                dotenv_files
+                    .entry((&finding.path, finding.rule))
+                    .or_insert(finding);
+            }
+        }
+    }
+    let mut credentials: Vec<Remediation> = by_fingerprint
+        .into_iter()
+        .map(|(fingerprint, found)| credential_plan(fingerprint.to_string(), &found))
+        .collect();
+    credentials.sort_by(|a, b| {
+        (b.rule.base_severity(), &a.first_leaked, &a.fingerprint).cmp(&(
+            a.rule.base_severity(),
+            &b.first_leaked,
+            &b.fingerprint,
+        ))
+    });
+    let dotenv_files = dotenv_files
+        .into_values()
+        .map(|f| DotenvRemediation {
+            path: f.path.clone(),
+            rule: f.rule,
+            steps: dotenv_steps(
+                f.rule,
+                f.source(),
+                &f.path,
+                f.severity >= Severity::High,
+                f.provenance.in_head() != Some(false),
+            ),
+        })
+        .collect();
+    let mut plan = Plan {
+        credentials,
+        dotenv_files,
+        by_fingerprint: HashMap::new(),
+    };
+    plan.index();
+    plan
+}
+
+fn credential_plan(fingerprint: String, found: &[&Finding]) -> Remediation {
+    let first = found[0];
+    let secret = first
+        .secret
+        .as_ref()
+        .map(|s| s.redacted())
+        .unwrap_or_default();
+    let first_leaked = found
+        .iter()
+        .filter_map(|f| f.commit().map(|c| c.date.clone()))
+        .min();
+    // A key that is only staged has not reached history; anything else has
+    // been exposed to whoever can read the tree or the repository. The hook
+    // also sees keys that HEAD already holds, when their file is edited.
+    let staged = found.iter().all(|f| f.source() == Source::Staged);
+    let only_staged = staged
+        && found
+            .iter()
+            .all(|f| f.provenance == Provenance::Staged { in_head: false });
+    let mut steps = Vec::new();
+    if staged && !only_staged {
+        steps.push(format!(
+            "{secret} is already committed (HEAD holds it), so it has leaked to everyone who \
+             can read this repository: rotate it now, whatever happens to this commit."
+        ));
+    }
+    if only_staged {
+        steps.push(format!(
+            "{secret} is only staged, not committed: nothing to rotate unless it was also shared \
+             elsewhere (chat, tickets, another repository)."
+        ));
+        steps.push(format!(
+            "Take it out of the code: put {var}=<key> in .env (listed in .gitignore), read \
+             {var} from the environment, then `git add` the file again.",
+            var = env_var(first.rule)
+        ));
+    }
+    // A committed key's exposure date is unknown here, as in a working tree.
+    let source = match first.source() {
+        Source::Staged if !only_staged => Source::Worktree,
+        source => source,
+    };
+    let runbook = runbook(first.rule, &secret, first_leaked.as_deref(), source);
+    if only_staged {
+        // The runbook applies only if the key got out some other way.
+        steps.extend(
+            runbook
+                .into_iter()
+                .map(|step| format!("If it was shared: {step}")),
+        );
+    } else {
+        steps.extend(runbook);
+    }
+    Remediation {
+        fingerprint,
+        secret_redacted: secret,
+        rule: first.rule,
+        first_leaked,
+        steps,
+        verification: None,
+    }
+}
+
+/// The five runbook steps for one credential, in the runbook's order.
+pub fn runbook(
+    rule: RuleId,
+    secret: &str,
+    first_leaked: Option<&str>,
+    source: Source,
+) -> Vec<String> {
+    vec![
+        revoke_step(rule, secret),
+        regenerate_step(rule, "the same workspace"),
+        format!(
+            "Update {var} in the .env of every server and CI secret store that used {secret}.",
+            var = env_var(rule)
+        ),
+        "Restart the applications on those servers so they load the new key; the old one must \
+         now fail with 401."
+            .to_string(),
+        audit_step(rule, secret, first_leaked, source),
+    ]
+}
+
+/// The checklist for a rule in general, not one finding: SARIF rule help.
+pub fn checklist(rule: RuleId) -> Vec<String> {
+    if rule.is_credential() {
+        runbook(rule, "the key", None, Source::History)
+    } else {
+        dotenv_steps(rule, Source::History, "<file>", true, true)
+    }
+}
+
+fn revoke_step(rule: RuleId, secret: &str) -> String {
+    match rule {
+        RuleId::AnthropicAdminKey => format!(
+            "Revoke {secret} now: Console → Settings → Admin Keys, find the key listed as \
+             {secret}, Delete. An admin key manages the whole organization: do this first."
+        ),
+        RuleId::AnthropicOauthToken => format!(
+            "Revoke {secret} now: sign out of Claude Code where it was issued (`claude /logout`) \
+             and remove the connected app from your claude.ai account settings."
+        ),
+        RuleId::AnthropicSessionKey => format!(
+            "Invalidate {secret} now: on claude.ai, Settings → Account → log out of all devices; \
+             a session key is a login cookie, valid until the session ends."
+        ),
+        _ => format!(
+            "Revoke {secret} now: Console (console.anthropic.com) → Settings → API Keys, find the \
+             key listed as {secret}, Revoke."
+        ),
+    }
+}
+
+/// `workspace`: where the replacement goes (`the same workspace`, or the
+/// one `revoke` read from the Admin API).
+pub fn regenerate_step(rule: RuleId, workspace: &str) -> String {
+    match rule {
+        RuleId::AnthropicAdminKey => {
+            "Create a replacement admin key (Settings → Admin Keys → Create Key) only if you \
+             still need one."
+                .to_string()
+        }
+        RuleId::AnthropicOauthToken | RuleId::AnthropicSessionKey => {
+            "Sign in again to get a new token; never copy it into files git can see.".to_string()
+        }
+        _ => format!("Generate a replacement: Settings → API Keys → Create Key, in {workspace}."),
+    }
+}
+
+fn env_var(rule: RuleId) -> &'static str {
+    match rule {
+        RuleId::AnthropicAdminKey => "ANTHROPIC_ADMIN_KEY",
+        RuleId::AnthropicOauthToken => "CLAUDE_CODE_OAUTH_TOKEN",
+        _ => "ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN)",
+    }
+}
+
+fn audit_step(rule: RuleId, secret: &str, first_leaked: Option<&str>, source: Source) -> String {
+    let what = match rule {
+        RuleId::AnthropicAdminKey => {
+            "the organization's activity (keys, members and workspaces created or changed)"
+        }
+        RuleId::AnthropicOauthToken | RuleId::AnthropicSessionKey => {
+            "recent conversations and sessions of the account"
+        }
+        _ => "Console → Usage, filtered to this key,",
+    };
+    match (first_leaked, source) {
+        (Some(date), _) => format!(
+            "Audit {what} from {date} (first committed) until the revocation: calls you do not \
+             recognise were made by someone else with {secret}."
+        ),
+        (None, Source::Staged) => {
+            format!("Audit {what} from the day {secret} was shared until the revocation.")
+        }
+        (None, Source::History) => format!(
+            "Audit {what} from the date of the first commit that exposed {secret} until the \
+             revocation: calls you do not recognise were made by someone else."
+        ),
+        (None, Source::Worktree) => format!(
+            "Audit {what} from the day {secret} was first exposed until the revocation; this scan \
+             cannot tell that day: run `antleak history` in the repository to find the \
+             commit that first exposed it."
+        ),
+    }
+}
+
+/// `tracked`: git tracks the file already (in history and for a staged
+/// file: HEAD has it); when it is gone already, what is left to do is the
+/// rotation.
+fn dotenv_steps(
+    rule: RuleId,
+    source: Source,
+    path: &str,
+    holds_credential: bool,
+    tracked: bool,
+) -> Vec<String> {
+    match (rule, source) {
+        (RuleId::DotenvUnignored, _) => vec![format!(
+            "Add {path} to .gitignore before it is committed: `echo '{path}' >> .gitignore`."
+        )],
+        (_, Source::Staged) if !tracked => vec![
+            format!("Unstage it, keeping the file on disk: `git rm --cached {path}`."),
+            format!(
+                "Add it to .gitignore so it cannot be staged again: `echo '{path}' >> .gitignore`."
+            ),
+            "Commit a template instead (.env.example) with the variable names and no values."
+                .to_string(),
+        ],
+        _ => {
+            let mut steps = if tracked {
+                vec![
+                    format!(
+                        "Stop tracking it, keeping the file on disk: `git rm --cached {path}` \
+                         and commit."
+                    ),
+                    format!("Add it to .gitignore: `echo '{path}' >> .gitignore`."),
+                ]
+            } else {
+                vec![format!(
+                    "It is no longer in HEAD, but every clone still has its old versions; make \
+                     sure .gitignore lists it: `git check-ignore -v {path}`."
+                )]
+            };
+            steps.push(if holds_credential {
+                "Treat every credential that was ever in it as leaked: rotate each one (see the \
+                 credential checklists). Removing the file, or even rewriting history, does not \
+                 un-leak what clones and forks already have."
+                    .to_string()
+            } else {
+                "Treat every secret that was ever in it as leaked (database passwords, tokens, \
+                 other API keys) and rotate them: its old versions stay in history."
+                    .to_string()
+            });
+            steps
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::finding::{CommitInfo, Secret};
+
+    fn key_finding(secret: &str, rule: RuleId, date: Option<&str>) -> Finding {
+        Finding {
+            rule,
+            severity: rule.base_severity(),
+            provenance: match date {
+                Some(d) => Provenance::History {
+                    commit: CommitInfo {
+                        id: "0".repeat(40),
+                        author: "A <a@example.com>".into(),
+                        date: d.into(),
+                    },
+                    still_in_head: false,
+                },
+                None => Provenance::Worktree,
+            },
+            path: "a.py".into(),
+            root: None,
+            line: Some(1),
+            column: Some(1),
+            secret: Some(Secret::new(secret.into())),
+        }
+    }
+
+    #[test]
+    fn one_entry_per_credential_with_earliest_date_and_five_steps() {
+        let secret = format!("sk-ant-api03-{}AA", "Q7w".repeat(31));
+        let findings = vec![
+            key_finding(
+                &secret,
+                RuleId::AnthropicApiKey,
+                Some("2024-05-01T00:00:00Z"),
+            ),
+            key_finding(
+                &secret,
+                RuleId::AnthropicApiKey,
+                Some("2023-01-02T03:04:05Z"),
+            ),
+        ];
+        let plan = plan(&findings);
+        assert_eq!(plan.credentials.len(), 1);
+        let entry = &plan.credentials[0];
+        assert_eq!(entry.first_leaked.as_deref(), Some("2023-01-02T03:04:05Z"));
+        assert_eq!(entry.steps.len(), 5);
+        assert!(
+            entry.steps[0].starts_with("Revoke sk-ant-api03-Q7w…"),
+            "{}",
+            entry.steps[0]
+        );
+        assert!(entry.steps[2].contains("ANTHROPIC_API_KEY"));
+        assert!(entry.steps[3].starts_with("Restart"));
+        assert!(entry.steps[4].contains("from 2023-01-02T03:04:05Z"));
+        assert!(entry.steps.iter().all(|s| !s.contains(&secret)));
+    }
+
+    #[test]
+    fn admin_keys_come_first_and_point_at_the_admin_keys_page() {
+        let api = format!("sk-ant-api03-{}AA", "Q7w".repeat(31));
+        let admin = format!("sk-ant-admin01-{}AA", "Z8e".repeat(31));
+        let plan = plan(&[
+            key_finding(&api, RuleId::AnthropicApiKey, None),
+            key_finding(&admin, RuleId::AnthropicAdminKey, None),
+        ]);
+        assert_eq!(plan.credentials[0].rule, RuleId::AnthropicAdminKey);
+        assert!(plan.credentials[0].steps[0].contains("Admin Keys"));
+        assert!(plan.credentials[1].steps[4].contains("antleak history"));
+    }
+
+    #[test]
+    fn committed_dotenv_gets_its_own_steps() {
+        let finding = Finding::dotenv_file(
+            RuleId::DotenvCommitted,
+            Severity::High,
+            Provenance::Worktree,
+            "deploy/.env".into(),
+        );
+        let plan = plan(&[finding]);
+        assert!(plan.credentials.is_empty());
+        let steps = &plan.dotenv_files[0].steps;
+        assert!(steps[0].contains("git rm --cached deploy/.env"));
+        assert!(steps[1].contains(".gitignore"));
+        assert!(steps[2].contains("leaked"));
+    }
+}
