@@ -94,6 +94,11 @@ impl Decoded {
         offset + (char_index - c)
     }
 
+    /// View offset just past the run.
+    pub fn end(&self) -> usize {
+        self.end
+    }
+
     /// Whether a literal at view offset `hit` with `phase` lies in this run
     /// on the same grid, so decoding it again would give these bytes.
     pub fn covers(&self, hit: usize, phase: u8) -> bool {

@@ -153,6 +153,10 @@ fn text(ctx: &Ctx, bytes: &[u8], depth: u32) -> Vec<Pending> {
     let mut b64_done: Vec<b64::Decoded> = Vec::new();
     let mut units_done: Vec<(Step, usize, usize)> = Vec::new();
     for hit in literals::hits(bytes) {
+        // Hits come in order: a run that ended before this one covers no
+        // later hit (so these lists stay a few entries long).
+        b64_done.retain(|d| d.end() > hit.start);
+        units_done.retain(|&(_, _, end)| end > hit.start);
         match hit.form {
             Form::Plain if !plain_done => {
                 plain_done = true;
@@ -175,11 +179,13 @@ fn text(ctx: &Ctx, bytes: &[u8], depth: u32) -> Vec<Pending> {
                 }
             }
             Form::Hex | Form::Utf16 => {
+                // A later hit in a decoded run is covered: on the same grid
+                // for hex; for UTF-16 the run fixes the byte order.
                 let covered = |step: Step| {
                     units_done.iter().any(|&(s, start, end)| {
                         s == step
                             && (start..end).contains(&hit.start)
-                            && (hit.start - start) % 2 == 0
+                            && (step != Step::Hex || (hit.start - start) % 2 == 0)
                     })
                 };
                 let decoded = match hit.form {
@@ -245,6 +251,7 @@ fn place(ctx: &Ctx, bytes: &[u8], mut pending: Vec<Pending>) -> Vec<Placed> {
                 encoding,
                 line,
                 column: (p.offset - line_start + 1) as u64,
+                offset: p.offset as u64,
             },
         });
     }
@@ -256,8 +263,8 @@ fn place(ctx: &Ctx, bytes: &[u8], mut pending: Vec<Pending>) -> Vec<Placed> {
 /// archive at its start is expanded: whole if it fits in a window, else
 /// streamed (gzip, tar) or read whole up to `max_archive_bytes` (zip).
 fn stream(ctx: &Ctx, reader: &mut dyn Read, depth: u32, buf: &mut Vec<u8>) -> io::Result<()> {
-    // Newlines before buf[0], and how far into its line buf[0] sits.
-    let (mut lines_before, mut column_before) = (0u64, 0u64);
+    // Bytes, newlines before buf[0], and how far into its line buf[0] sits.
+    let (mut before, mut lines_before, mut column_before) = (0u64, 0u64, 0u64);
     let mut first = true;
     buf.clear();
     loop {
@@ -316,6 +323,7 @@ fn stream(ctx: &Ctx, reader: &mut dyn Read, depth: u32, buf: &mut Vec<u8>) -> io
                 found.column += column_before;
             }
             found.line += lines_before;
+            found.offset += before;
             found
         }));
         if at_end {
@@ -327,6 +335,7 @@ fn stream(ctx: &Ctx, reader: &mut dyn Read, depth: u32, buf: &mut Vec<u8>) -> io
             Some(i) => (settled - i - 1) as u64,
             None => column_before + settled as u64,
         };
+        before += settled as u64;
         buf.drain(..settled);
     }
 }

@@ -75,22 +75,23 @@ static SEARCHER: LazyLock<Searcher> = LazyLock::new(|| {
     Searcher { forms, engine }
 });
 
-/// Every hit in `bytes`, in increasing order, none overlapping.
-pub fn hits(bytes: &[u8]) -> Vec<Hit> {
+/// Every hit in `bytes`, in increasing order, none overlapping; found as
+/// they are consumed, so a blob full of hits costs no memory for them.
+pub fn hits(bytes: &[u8]) -> Box<dyn Iterator<Item = Hit> + '_> {
     let searcher = &*SEARCHER;
     let hit = |start: usize, pattern: usize| Hit {
         start,
         form: searcher.forms[pattern],
     };
     match &searcher.engine {
-        Backend::Packed(s) => s
-            .find_iter(bytes)
-            .map(|m| hit(m.start(), m.pattern().as_usize()))
-            .collect(),
-        Backend::Automaton(ac) => ac
-            .find_iter(bytes)
-            .map(|m| hit(m.start(), m.pattern().as_usize()))
-            .collect(),
+        Backend::Packed(s) => Box::new(
+            s.find_iter(bytes)
+                .map(move |m| hit(m.start(), m.pattern().as_usize())),
+        ),
+        Backend::Automaton(ac) => Box::new(
+            ac.find_iter(bytes)
+                .map(move |m| hit(m.start(), m.pattern().as_usize())),
+        ),
     }
 }
 
@@ -168,9 +169,7 @@ mod tests {
                 let text = format!("{}{key}", "x".repeat(pad));
                 let engine = if url { &URL_SAFE } else { &STANDARD };
                 let encoded = engine.encode(&text);
-                let found = hits(encoded.as_bytes());
-                let b64: Vec<_> = found
-                    .iter()
+                let b64: Vec<_> = hits(encoded.as_bytes())
                     .filter_map(|h| match h.form {
                         Form::Base64 { phase } => Some((h.start, phase)),
                         _ => None,
@@ -192,10 +191,10 @@ mod tests {
     #[test]
     fn hex_and_utf16_forms_hit() {
         let hex = hex::encode_upper("a sk-ant-x");
-        assert_eq!(hits(hex.as_bytes())[0].form, Form::Hex);
+        assert_eq!(hits(hex.as_bytes()).next().unwrap().form, Form::Hex);
         let le: Vec<u8> = "sk-ant-".bytes().flat_map(|b| [b, 0]).collect();
         assert_eq!(
-            hits(&le),
+            hits(&le).collect::<Vec<_>>(),
             vec![Hit {
                 start: 0,
                 form: Form::Utf16

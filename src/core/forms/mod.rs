@@ -117,6 +117,8 @@ pub struct Found {
     pub encoding: Vec<Step>,
     pub line: u64,
     pub column: u64,
+    /// Byte offset of that character in the innermost file.
+    pub offset: u64,
 }
 
 /// Something a limit kept from being expanded: the first member it happened

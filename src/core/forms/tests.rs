@@ -188,6 +188,14 @@ fn hex_in_either_case_and_utf16_either_byte_order() {
     );
     let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
     assert_eq!(found(&be), vec![row(&k, &[], &[Step::Utf16Be], 2, column)]);
+    // Two keys in one run: each found once.
+    let two = format!("{k}\n{k}\n")
+        .encode_utf16()
+        .flat_map(u16::to_be_bytes)
+        .collect::<Vec<u8>>();
+    assert_eq!(found(&two).len(), 2);
+    let two = hex::encode(format!("{k} {k}"));
+    assert_eq!(found(two.as_bytes()).len(), 2);
 }
 
 #[test]
@@ -322,6 +330,27 @@ fn a_zip_bomb_stops_at_the_inflate_budget_and_says_so() {
     );
     // The stored member after it still... is deflated too: over budget.
     assert!(d.found.is_empty() || d.found[0].secret.expose() == k);
+}
+
+#[test]
+fn inputs_full_of_literals_stay_linear() {
+    let le: String = "sk-ant-".chars().flat_map(|c| [c, '\0']).collect();
+    for unit in [
+        format!("{} ", &STANDARD.encode("sk-ant-")[..8]),
+        format!("{}\n", STANDARD.encode("sk-ant-")),
+        "736b2d616e742d ".to_string(),
+        "sk-ant-api03-".to_string(),
+        le,
+    ] {
+        let text = unit.repeat((4 << 20) / unit.len());
+        let start = Instant::now();
+        assert!(detect(text.as_bytes(), &Limits::default()).found.is_empty());
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{unit:?}: {:?}",
+            start.elapsed()
+        );
+    }
 }
 
 /// 30 levels, each holding the next twice (two entries sharing one body):
