@@ -8,6 +8,9 @@ use std::process::ExitCode;
 pub enum Outcome {
     Clean,
     Findings,
+    /// Nothing found, but something asked for was not scanned (an archive a
+    /// limit kept from being expanded): not a clean bill.
+    Incomplete,
 }
 
 /// Exit code for a command that could not be done.
@@ -18,6 +21,7 @@ impl From<Outcome> for ExitCode {
         match outcome {
             Outcome::Clean => ExitCode::SUCCESS,
             Outcome::Findings => ExitCode::from(1),
+            Outcome::Incomplete => ExitCode::from(EXIT_ERROR),
         }
     }
 }

@@ -39,8 +39,9 @@ pub fn scan(
 ) -> Result<Outcome> {
     let started = Instant::now();
     let verify = verify.options()?;
-    let stats = Stats::default();
     let config_root = scan_config_root(paths)?;
+    let limits = config::load_limits(settings.config.as_deref(), config_root.as_deref())?;
+    let stats = Stats::with_limits(limits);
     let filters = settings
         .filters(config_root.as_deref(), &Files::Disk)?
         .with_prefixes(scan_prefixes(paths, config_root.as_deref()));
@@ -61,9 +62,13 @@ pub fn scan(
 
 pub fn staged(settings: &Settings, repo: Option<&Path>) -> Result<Outcome> {
     let started = Instant::now();
-    let stats = Stats::default();
     let repo = sources::open_repo(repo)?;
-    let filters = settings.filters(sources::repo_root(&repo).as_deref(), &Files::Disk)?;
+    let root = sources::repo_root(&repo);
+    let stats = Stats::with_limits(config::load_limits(
+        settings.config.as_deref(),
+        root.as_deref(),
+    )?);
+    let filters = settings.filters(root.as_deref(), &Files::Disk)?;
     let found = staged::scan(&repo, &stats)?;
     let scanned = Scanned {
         command: Command::Staged,
@@ -82,7 +87,15 @@ pub fn history(
 ) -> Result<Outcome> {
     let started = Instant::now();
     let verify = verify.options()?;
-    let stats = Stats::default();
+    // One set of limits for the run: the explicit config, else the first
+    // repository's (errors opening it are reported when it is scanned).
+    let first = (repos.first().cloned()).or_else(|| repos_under.is_none().then(|| ".".into()));
+    let first = first.and_then(|dir| sources::open_repo(Some(&dir)).ok());
+    let root = first.as_ref().and_then(sources::repo_root);
+    let stats = Stats::with_limits(config::load_limits(
+        settings.config.as_deref(),
+        root.as_deref(),
+    )?);
     let mut dirs = repos;
     if let Some(folder) = repos_under {
         dirs.extend(sources::repos::find_under(folder, &stats)?);
@@ -159,6 +172,7 @@ fn report_scan(
         unreadable: stats.unreadable.load(Ordering::Relaxed),
         elapsed_ms: started.elapsed().as_millis() as u64,
         shallow,
+        unscanned: stats.unscanned(),
     };
     let mut plan = remediation::plan(&findings);
     if let Some(options) = verify {
@@ -180,10 +194,12 @@ fn report_scan(
     if let Some(path) = &settings.write_baseline {
         report::write_baseline(&report, path)?;
     }
-    Ok(if report.findings.is_empty() {
-        Outcome::Clean
-    } else {
+    Ok(if !report.findings.is_empty() {
         Outcome::Findings
+    } else if !report.summary.unscanned.is_empty() {
+        Outcome::Incomplete
+    } else {
+        Outcome::Clean
     })
 }
 

@@ -10,6 +10,7 @@ use std::fmt;
 
 use sha2::{Digest, Sha256};
 
+use crate::core::forms::Step;
 use crate::core::rules::{RuleId, Severity};
 
 /// A credential found in some bytes. `Debug` and `Display` print the redacted
@@ -167,6 +168,12 @@ pub struct Finding {
     pub column: Option<u64>,
     /// Set for credential findings, `None` for `.env` file findings.
     pub secret: Option<Secret>,
+    /// The decoding steps from the stored bytes to the key, outermost first
+    /// (archive steps included); empty for a plain key.
+    pub encoding: Vec<Step>,
+    /// The archive member path, outermost first, when the finding is inside
+    /// an archive; `path` then ends with it (`outer!a.jar!x.properties`).
+    pub member: Vec<String>,
 }
 
 impl Finding {
@@ -186,7 +193,15 @@ impl Finding {
             line: None,
             column: None,
             secret: None,
+            encoding: Vec::new(),
+            member: Vec::new(),
         }
+    }
+
+    /// The file that holds the finding: `path` without its archive members.
+    pub fn outer_path(&self) -> &str {
+        let members: usize = self.member.iter().map(|m| m.len() + 1).sum();
+        &self.path[..self.path.len().saturating_sub(members)]
     }
 
     pub fn source(&self) -> Source {
@@ -213,6 +228,15 @@ impl Finding {
             self.commit().map(|c| &c.date),
         )
     }
+}
+
+/// Something a scan was asked to cover and did not, and why: a limit that
+/// stopped expanding an archive, with the setting that raises it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unscanned {
+    pub what: String,
+    pub reason: String,
+    pub count: u64,
 }
 
 #[cfg(test)]

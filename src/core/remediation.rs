@@ -363,6 +363,8 @@ mod tests {
             line: Some(1),
             column: Some(1),
             secret: Some(Secret::new(secret.into())),
+            encoding: Vec::new(),
+            member: Vec::new(),
         }
     }
 

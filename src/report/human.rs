@@ -13,6 +13,7 @@ use std::collections::HashMap;
 
 use super::{Command, Report, Style};
 use crate::core::finding::{Finding, Provenance};
+use crate::core::forms::Step;
 use crate::core::rules::{RuleId, Severity};
 use crate::core::verdict;
 use crate::messages::escape_control;
@@ -209,6 +210,7 @@ fn location(f: &Finding) -> String {
         place.push_str(&escape_control(root));
         place.push_str(": ");
     }
+    place.push_str(&encoded_in(f));
     place.push_str(&escape_control(&f.path));
     if let (Some(line), Some(column)) = (f.line, f.column) {
         place.push_str(&format!(":{line}:{column}"));
@@ -234,6 +236,22 @@ fn location(f: &Finding) -> String {
         _ => {}
     }
     place
+}
+
+/// How the key is stored, before the place (`base64-encoded in `); members
+/// of archives are in the path already.
+fn encoded_in(f: &Finding) -> String {
+    let steps: Vec<&str> = f
+        .encoding
+        .iter()
+        .filter(|s| !matches!(s, Step::Zip | Step::Tar))
+        .map(|s| s.as_str())
+        .collect();
+    match &steps[..] {
+        [] => String::new(),
+        [one] => format!("{one}-encoded in "),
+        many => format!("encoded ({}) in ", many.join(", then ")),
+    }
 }
 
 fn severity(severity: Severity) -> ColoredString {
@@ -273,6 +291,13 @@ fn summary_line(report: &Report) -> String {
     }
     if s.shallow == Some(true) {
         line.push_str(" · shallow clone: older history was not scanned");
+    }
+    for u in &s.unscanned {
+        let what = escape_control(&u.what);
+        line.push_str(&format!(
+            " · incomplete: {what} ({}, {}×)",
+            u.reason, u.count
+        ));
     }
     line.dimmed().to_string()
 }

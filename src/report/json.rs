@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::{Report, Style, Summary};
 use crate::core::finding::{Finding, Source};
+use crate::core::forms::Step;
 use crate::core::rules::{RuleId, Severity};
 use crate::core::verdict::{self, Verification};
 
@@ -22,7 +23,7 @@ struct JsonReport<'a> {
     findings: Vec<JsonFinding<'a>>,
     remediation: Vec<JsonRemediation<'a>>,
     dotenv_remediation: Vec<JsonDotenvRemediation<'a>>,
-    summary: JsonSummary,
+    summary: JsonSummary<'a>,
 }
 
 #[derive(Serialize)]
@@ -39,6 +40,9 @@ struct JsonFinding<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     root: Option<&'a str>,
     path: &'a str,
+    /// Absent for a plain key.
+    #[serde(skip_serializing_if = "<[Step]>::is_empty")]
+    encoding: &'a [Step],
     #[serde(skip_serializing_if = "Option::is_none")]
     line: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -82,7 +86,7 @@ struct JsonDotenvRemediation<'a> {
 }
 
 #[derive(Serialize)]
-struct JsonSummary {
+struct JsonSummary<'a> {
     findings: u64,
     files_scanned: u64,
     blobs_scanned: u64,
@@ -91,6 +95,18 @@ struct JsonSummary {
     elapsed_ms: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     shallow: Option<bool>,
+    /// Present (false) only when something was not scanned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    complete: Option<bool>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    unscanned: Vec<JsonUnscanned<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonUnscanned<'a> {
+    what: &'a str,
+    reason: &'a str,
+    count: u64,
 }
 
 pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
@@ -116,7 +132,7 @@ pub fn write_baseline(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 fn wire<'a>(
     report: &'a Report,
     show_secrets: bool,
-    summary: &Summary,
+    summary: &'a Summary,
     verified: bool,
 ) -> JsonReport<'a> {
     JsonReport {
@@ -168,6 +184,16 @@ fn wire<'a>(
             unreadable: summary.unreadable,
             elapsed_ms: summary.elapsed_ms,
             shallow: summary.shallow,
+            complete: (!summary.unscanned.is_empty()).then_some(false),
+            unscanned: summary
+                .unscanned
+                .iter()
+                .map(|u| JsonUnscanned {
+                    what: &u.what,
+                    reason: &u.reason,
+                    count: u.count,
+                })
+                .collect(),
         },
     }
 }
@@ -179,6 +205,7 @@ fn finding(f: &Finding, show_secrets: bool) -> JsonFinding<'_> {
         source: f.source(),
         root: f.root.as_deref(),
         path: &f.path,
+        encoding: &f.encoding,
         line: f.line,
         column: f.column,
         secret_redacted: f.secret.as_ref().map(|s| s.redacted()),

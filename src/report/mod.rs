@@ -18,7 +18,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
-use crate::core::finding::Finding;
+use crate::core::finding::{Finding, Unscanned};
 use crate::core::remediation::Plan;
 
 /// The command whose scan a report shows: decides its wording.
@@ -51,6 +51,9 @@ pub struct Summary {
     /// History only: the repository is a shallow clone, so older commits were
     /// not there to scan.
     pub shallow: Option<bool>,
+    /// What was not scanned (archives a limit kept from being expanded):
+    /// non-empty makes the scan incomplete.
+    pub unscanned: Vec<Unscanned>,
 }
 
 /// Everything a report writer needs.

@@ -14,9 +14,9 @@ use std::io::{self, Write};
 
 use serde_json::json;
 use serde_sarif::sarif::{
-    ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag,
-    Region, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Tool,
-    ToolComponent,
+    ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification,
+    PhysicalLocation, PropertyBag, Region, ReportingDescriptor, Result as SarifResult, ResultLevel,
+    Run, Sarif, Tool, ToolComponent,
 };
 use sha2::{Digest, Sha256};
 
@@ -47,10 +47,24 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         .iter()
         .map(|f| result(f, &report.remediation))
         .collect();
-    let run = Run::builder()
+    let mut run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .results(results)
         .build();
+    // An incomplete scan says so, with what was not scanned and why.
+    if !report.summary.unscanned.is_empty() {
+        let notes = report.summary.unscanned.iter().map(|u| {
+            let text = format!("not scanned: {} ({}, {}×)", u.what, u.reason, u.count);
+            Notification::builder()
+                .message(Message::builder().text(text).build())
+                .build()
+        });
+        let invocation = Invocation::builder()
+            .execution_successful(false)
+            .tool_execution_notifications(notes.collect::<Vec<_>>())
+            .build();
+        run.invocations = Some(vec![invocation]);
+    }
     let sarif = Sarif::builder()
         .schema(SCHEMA)
         .version(json!("2.1.0"))
@@ -144,8 +158,25 @@ fn result(finding: &Finding, plan: &remediation::Plan) -> SarifResult {
         Some(v) if v.is_live() => "LIVE (the API accepts it): ",
         _ => "",
     };
+    let stored = match (&finding.member[..], &finding.encoding[..]) {
+        ([], []) => String::new(),
+        (member, encoding) => format!(
+            " (in {}{})",
+            if member.is_empty() {
+                "the file".to_string()
+            } else {
+                format!("member {}", member.join("!"))
+            },
+            if encoding.is_empty() {
+                String::new()
+            } else {
+                let steps: Vec<&str> = encoding.iter().map(|s| s.as_str()).collect();
+                format!(", stored as {}", steps.join(" > "))
+            }
+        ),
+    };
     let message = format!(
-        "{live}{what}{since}. See the rule help for the recovery checklist: revoke, regenerate, update \
+        "{live}{what}{stored}{since}. See the rule help for the recovery checklist: revoke, regenerate, update \
          .env, restart, audit usage."
     );
     let mut partial = BTreeMap::new();
@@ -167,8 +198,8 @@ fn result(finding: &Finding, plan: &remediation::Plan) -> SarifResult {
 /// The result's path; with several scanned roots, the root is prepended.
 fn uri(finding: &Finding) -> String {
     match &finding.root {
-        Some(root) => format!("{}/{}", root.trim_end_matches('/'), finding.path),
-        None => finding.path.clone(),
+        Some(root) => format!("{}/{}", root.trim_end_matches('/'), finding.outer_path()),
+        None => finding.outer_path().to_string(),
     }
 }
 
@@ -182,6 +213,12 @@ fn properties(finding: &Finding, plan: &remediation::Plan) -> BTreeMap<String, s
         props.insert("verification".to_string(), json!(verification));
     }
     props.insert("source".to_string(), json!(finding.source()));
+    if !finding.member.is_empty() {
+        props.insert("member".to_string(), json!(finding.member.join("!")));
+    }
+    if !finding.encoding.is_empty() {
+        props.insert("encoding".to_string(), json!(finding.encoding));
+    }
     if let Some(secret) = &finding.secret {
         props.insert("secret_redacted".to_string(), json!(secret.redacted()));
         props.insert("fingerprint".to_string(), json!(secret.fingerprint()));

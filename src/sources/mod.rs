@@ -12,23 +12,61 @@ pub mod staged;
 pub mod worktree;
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::core::detect;
-use crate::core::finding::{Finding, Provenance};
+use crate::core::detect::{self, Detection, Found, Limits, Unexpanded};
+use crate::core::finding::{Finding, Provenance, Unscanned};
 use crate::core::rules::{self, DotenvKind, RuleId, Severity};
-use crate::core::scanner::Match;
+use crate::core::sync::lock;
 
-/// Counters shared by the worker threads of a scan.
+/// Counters shared by the worker threads of a scan, and the limits every
+/// blob is detected under.
 #[derive(Debug, Default)]
 pub struct Stats {
     pub files: AtomicU64,
     pub blobs: AtomicU64,
     pub bytes: AtomicU64,
     pub unreadable: AtomicU64,
+    /// What limits kept from being expanded, one entry per limit.
+    pub unscanned: Mutex<Vec<Unscanned>>,
+    pub limits: Limits,
 }
 
 impl Stats {
+    pub fn with_limits(limits: Limits) -> Stats {
+        Stats {
+            limits,
+            ..Stats::default()
+        }
+    }
+
+    /// Counts what limits kept from being expanded in the blob at `path`.
+    pub fn unexpanded(&self, path: &str, unexpanded: &[Unexpanded]) {
+        let mut unscanned = lock(&self.unscanned);
+        for u in unexpanded {
+            let reason = format!(
+                "{} (raise {} in [limits] of .antleak.toml)",
+                u.limit, u.limit
+            );
+            match unscanned.iter_mut().find(|s| s.reason == reason) {
+                Some(s) => s.count += u.count,
+                None => unscanned.push(Unscanned {
+                    what: format!("{}: {}", member_path(path, &u.member), u.detail),
+                    reason,
+                    count: u.count,
+                }),
+            }
+        }
+    }
+
+    /// The unscanned entries, in a stable order.
+    pub fn unscanned(&self) -> Vec<Unscanned> {
+        let mut all = lock(&self.unscanned).clone();
+        all.sort_by(|a, b| a.reason.cmp(&b.reason));
+        all
+    }
+
     pub fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Ordering::Relaxed);
     }
@@ -56,65 +94,92 @@ pub fn root_label(roots: &[PathBuf], root: &Path) -> Option<String> {
     (roots.len() > 1).then(|| root.to_string_lossy().into_owned())
 }
 
-/// Reads one git blob straight from the object database and scans it,
+/// Reads one git blob straight from the object database and detects in it,
 /// counting it in `stats`; a blob that cannot be read is a warning naming it
-/// (and the path it was found at) and a count, and yields no match.
+/// (and the path it was found at) and a count, and yields nothing.
 pub fn scan_git_blob(
     repo: &git2::Repository,
     blob: git2::Oid,
     path: &str,
     stats: &Stats,
-) -> Vec<Match> {
+) -> Detection {
     let read = repo
         .odb()
-        .and_then(|odb| Ok(detect::detect(odb.read(blob)?.data())));
+        .and_then(|odb| Ok(detect::detect(odb.read(blob)?.data(), &stats.limits)));
     match read {
         Ok(detection) => {
             Stats::add(&stats.blobs, 1);
             Stats::add(&stats.bytes, detection.bytes);
-            detection.matches
+            stats.unexpanded(path, &detection.unexpanded);
+            detection
         }
         Err(err) => {
             stats.unreadable(&format!("blob {blob} ({path})"), err.message());
-            Vec::new()
+            Detection::default()
         }
     }
 }
 
-/// The findings for one blob or file: one per credential match, plus the
-/// `.env` finding when `dotenv_rule` says the file itself is a problem.
+/// A member of an archive at `path`, as reports name it: `outer!member`,
+/// nested as `a.zip!b.jar!c.properties`.
+pub fn member_path(path: &str, member: &[String]) -> String {
+    std::iter::once(path)
+        .chain(member.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join("!")
+}
+
+/// The findings for one blob or file: one per credential found, plus one
+/// for the file if it is a `.env` file and for each `.env` member of an
+/// archive it is, of the rule `exposure` gives for this file (`None`: not a
+/// problem, e.g. ignored; asked only when there is such a `.env`).
 pub fn findings_for(
     path: &str,
     provenance: &Provenance,
-    matches: Vec<Match>,
-    dotenv_rule: Option<RuleId>,
+    detection: Detection,
+    exposure: impl FnOnce() -> Option<RuleId>,
 ) -> Vec<Finding> {
-    let holds_credential = !matches.is_empty();
-    let mut findings: Vec<Finding> = matches
-        .into_iter()
-        .map(|m| credential_finding(path, provenance.clone(), m))
-        .collect();
-    if let Some(rule) = dotenv_rule {
-        findings.push(dotenv_finding(
-            path,
-            provenance.clone(),
-            rule,
-            holds_credential,
-        ));
+    let holds = |member: &[String]| detection.found.iter().any(|f| f.member == member);
+    let mut dotenvs: Vec<&[String]> = Vec::new();
+    if is_dotenv_path(path) {
+        dotenvs.push(&[]);
     }
+    let members = detection.members.iter();
+    dotenvs.extend(
+        members
+            .filter(|m| m.last().is_some_and(|n| is_dotenv_path(n)))
+            .map(Vec::as_slice),
+    );
+    let mut findings: Vec<Finding> = Vec::new();
+    if let (false, Some(rule)) = (dotenvs.is_empty(), exposure()) {
+        for member in dotenvs {
+            let mut finding = dotenv_finding(path, provenance.clone(), rule, holds(member));
+            finding.path = member_path(path, member);
+            finding.member = member.to_vec();
+            findings.push(finding);
+        }
+    }
+    findings.extend(
+        detection
+            .found
+            .into_iter()
+            .map(|f| credential_finding(path, provenance.clone(), f)),
+    );
     findings
 }
 
-pub fn credential_finding(path: &str, provenance: Provenance, m: Match) -> Finding {
+pub fn credential_finding(path: &str, provenance: Provenance, f: Found) -> Finding {
     Finding {
-        rule: m.rule,
-        severity: m.rule.base_severity(),
+        rule: f.rule,
+        severity: f.rule.base_severity(),
         provenance,
-        path: path.to_string(),
+        path: member_path(path, &f.member),
         root: None,
-        line: Some(m.line),
-        column: Some(m.column),
-        secret: Some(m.secret),
+        line: Some(f.line),
+        column: Some(f.column),
+        secret: Some(f.secret),
+        encoding: f.encoding,
+        member: f.member,
     }
 }
 

@@ -21,7 +21,7 @@ use std::collections::HashSet;
 use anyhow::{Context, Result};
 use git2::{Delta, DiffOptions, ErrorCode, FileMode, Oid, Repository, Tree};
 
-use super::{Stats, findings_for, is_dotenv_path, scan_git_blob};
+use super::{Stats, findings_for, scan_git_blob};
 use crate::core::finding::{Finding, Provenance, Secret};
 use crate::core::rules::RuleId;
 
@@ -82,12 +82,12 @@ fn scan_blob(
     path: &str,
     stats: &Stats,
 ) -> Vec<Finding> {
-    let dotenv_rule = is_dotenv_path(path).then_some(RuleId::DotenvCommitted);
     // An unreadable blob has no matches, but staging a .env file is a
     // finding whatever its content.
     let matches = scan_git_blob(repo, id, path, stats);
     let committed: HashSet<Secret> = match in_head {
-        Some(old) if !matches.is_empty() => scan_git_blob(repo, old, path, stats)
+        Some(old) if !matches.found.is_empty() => scan_git_blob(repo, old, path, stats)
+            .found
             .into_iter()
             .map(|m| m.secret)
             .collect(),
@@ -97,7 +97,7 @@ fn scan_blob(
         path,
         &Provenance::Staged { in_head: false },
         matches,
-        dotenv_rule,
+        || Some(RuleId::DotenvCommitted),
     );
     for finding in &mut findings {
         let in_head = match &finding.secret {

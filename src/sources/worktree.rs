@@ -19,8 +19,8 @@ use std::sync::{Mutex, PoisonError};
 use anyhow::{Context, Result, bail};
 use ignore::{WalkBuilder, WalkState};
 
-use super::{Stats, findings_for, is_dotenv_path};
-use crate::core::detect;
+use super::{Stats, findings_for};
+use crate::core::detect::{self, Detection};
 use crate::core::finding::{Finding, Provenance};
 use crate::core::rules::RuleId;
 use crate::core::sync::lock;
@@ -83,16 +83,12 @@ fn scan_root(root: &Path, is_dir: bool, options: &Options, stats: &Stats) -> Res
             }
             let rel = relative(base, entry.path());
             let tracked = repo.as_ref().is_some_and(|r| r.mark_seen(&rel));
-            let dotenv_rule = if is_dotenv_path(&rel) {
-                match repo {
-                    Some(_) if tracked => Some(RuleId::DotenvCommitted),
-                    Some(r) if !r.is_ignored(&rel, stats) => Some(RuleId::DotenvUnignored),
-                    _ => None,
-                }
-            } else {
-                None
+            let exposure = || match repo {
+                Some(_) if tracked => Some(RuleId::DotenvCommitted),
+                Some(r) if !r.is_ignored(&rel, stats) => Some(RuleId::DotenvUnignored),
+                _ => None,
             };
-            let mut result = scan_file(entry.path(), &rel, dotenv_rule, &mut buf, stats);
+            let mut result = scan_file(entry.path(), &rel, exposure, &mut buf, stats);
             if !result.is_empty() {
                 lock(found).append(&mut result);
             }
@@ -109,8 +105,8 @@ fn scan_root(root: &Path, is_dir: bool, options: &Options, stats: &Stats) -> Res
             // Only files present in the work tree: a tracked file deleted from
             // disk has nothing to read here (`history` sees it).
             if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
-                let rule = is_dotenv_path(&rel).then_some(RuleId::DotenvCommitted);
-                findings.extend(scan_file(&path, &rel, rule, &mut buf, stats));
+                let tracked = || Some(RuleId::DotenvCommitted);
+                findings.extend(scan_file(&path, &rel, tracked, &mut buf, stats));
             }
         }
     }
@@ -133,21 +129,23 @@ fn walker(root: &Path, options: &Options) -> ignore::WalkParallel {
 fn scan_file(
     path: &Path,
     rel: &str,
-    dotenv_rule: Option<RuleId>,
+    exposure: impl FnOnce() -> Option<RuleId>,
     buf: &mut Vec<u8>,
     stats: &Stats,
 ) -> Vec<Finding> {
-    let scanned = std::fs::File::open(path).and_then(|file| detect::detect_reader(file, buf));
+    let scanned =
+        std::fs::File::open(path).and_then(|file| detect::detect_reader(file, &stats.limits, buf));
     match scanned {
         Ok(detection) => {
             Stats::add(&stats.files, 1);
             Stats::add(&stats.bytes, detection.bytes);
-            findings_for(rel, &Provenance::Worktree, detection.matches, dotenv_rule)
+            stats.unexpanded(rel, &detection.unexpanded);
+            findings_for(rel, &Provenance::Worktree, detection, exposure)
         }
         Err(err) => {
             stats.unreadable(&path.display().to_string(), err);
             // The file cannot be read, but git's view of it still holds.
-            findings_for(rel, &Provenance::Worktree, Vec::new(), dotenv_rule)
+            findings_for(rel, &Provenance::Worktree, Detection::default(), exposure)
         }
     }
 }

@@ -9,9 +9,9 @@ use git2::{ErrorCode, Oid, Repository, TreeWalkMode, TreeWalkResult};
 
 use super::introductions::{Introductions, Kind, join};
 use super::workers::{Matches, Workers};
+use crate::core::detect::Found as Match;
 use crate::core::finding::{CommitInfo, Finding, Provenance, Secret};
 use crate::core::rules::RuleId;
-use crate::core::scanner::Match;
 use crate::sources::{Stats, credential_finding, dotenv_finding, is_dotenv_path};
 
 /// What is reported at one path: credential matches with the position of

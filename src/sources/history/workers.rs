@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use git2::{Oid, Repository};
 use rayon::prelude::*;
 
-use crate::core::scanner::Match;
+use crate::core::detect::Found;
 use crate::core::sync::lock;
 use crate::sources::{Stats, scan_git_blob};
 
@@ -54,7 +54,7 @@ impl Workers {
                     let slot = rayon::current_thread_index().unwrap_or(0) % self.repos.len();
                     let repo = lock(&self.repos[slot]);
                     let (id, path) = blob(number);
-                    let matches = scan_git_blob(&repo, id, path, stats);
+                    let matches = scan_git_blob(&repo, id, path, stats).found;
                     (!matches.is_empty()).then_some((number as u32, matches))
                 })
                 .collect()
@@ -64,4 +64,4 @@ impl Workers {
 
 /// The matches of the blobs that have any, by blob number: most blobs have
 /// none, and an entry per blob would be a memory cost per blob.
-pub(super) type Matches = HashMap<u32, Vec<Match>>;
+pub(super) type Matches = HashMap<u32, Vec<Found>>;
