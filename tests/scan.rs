@@ -95,10 +95,11 @@ fn placeholders_and_decoys_are_quiet_and_exit_0() {
         format!("ANTHROPIC_API_KEY={api}your-actual-key"),
         format!("{api}{}AA", "X".repeat(93)),
         format!("{api}{}AA", &"abcDEF123_-".repeat(9)[..93]),
-        // wrong suffix, too short, too long
+        // wrong suffix, too short, too long (96 characters ending in AA: a
+        // full-shape key followed by any byte would be a key, by the SPEC)
         format!("{api}{}AB", &real_shape_body[..93]),
         format!("{api}{}", &real_shape_body[10..]),
-        format!("{api}{real_shape_body}Q"),
+        format!("{api}{}QAA", &real_shape_body[..93]),
         format!(
             "{}{}AA",
             ["sk", "ant", "admin01-"].join("-"),
