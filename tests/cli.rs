@@ -38,3 +38,53 @@ fn usage_errors_are_one_line_exit_2_and_help_is_exit_0() {
     assert!(run.stdout.contains("Exit codes"));
     sb.antleak(&["--version"]).assert_code(0);
 }
+
+#[test]
+fn a_missing_baseline_is_named_once_in_one_line() {
+    let sb = Sandbox::new();
+    sb.write("a.txt", "x\n");
+    let run = sb.antleak(&["scan", "a.txt", "--baseline", "nope.json"]);
+    run.assert_code(2);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert_eq!(run.stderr.matches("nope.json").count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot read baseline"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn every_command_the_man_page_refers_to_has_a_page_of_its_own() {
+    let sb = Sandbox::new();
+    let main = sb.antleak(&["man"]);
+    main.assert_code(0);
+    for (command, option) in [
+        ("scan", "no\\-ignore"),
+        ("history", "range"),
+        ("history", "repo"),
+    ] {
+        assert!(
+            main.stdout.contains(&format!("antleak\\-{command}(1)")),
+            "{command}"
+        );
+        let page = sb.antleak(&["man", command]);
+        page.assert_code(0);
+        assert!(
+            page.stdout.contains(&format!(".TH antleak-{command} 1")),
+            "{}",
+            page.stdout
+        );
+        assert!(
+            page.stdout.contains(option),
+            "{option} missing from antleak-{command}(1)"
+        );
+    }
+    let unknown = sb.antleak(&["man", "nope"]);
+    unknown.assert_code(2);
+    assert!(
+        unknown.stderr.contains("no such command"),
+        "{}",
+        unknown.stderr
+    );
+}

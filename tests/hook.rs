@@ -94,8 +94,26 @@ fn the_installed_hook_stops_git_commit_a_and_lets_a_clean_commit_through() {
         "app.py",
         "import os\nKEY = os.environ[\"ANTHROPIC_API_KEY\"]\n",
     );
-    commit_through_hook(&sb, &["-a", "-m", "clean"]).assert_code(0);
+    let clean = commit_through_hook(&sb, &["-a", "-m", "clean"]);
+    clean.assert_code(0);
+    // A clean commit goes through without a word from the hook.
+    assert_eq!(format!("{}{}", clean.stdout, clean.stderr), "");
     assert_ne!(head(&sb), before);
+}
+
+#[test]
+fn a_staged_env_file_gets_advice_that_works_for_a_file() {
+    let sb = repo();
+    sb.antleak(&["hook", "install"]).assert_code(0);
+    sb.write("deploy/.env", "DATABASE_URL=postgres://db/app\n");
+    sb.git(&["add", "deploy/.env"]);
+    let blocked = commit_through_hook(&sb, &["-m", "add env"]);
+    assert_ne!(blocked.code, 0, "the commit went through");
+    let output = format!("{}{}", blocked.stdout, blocked.stderr);
+    assert!(output.contains("git rm --cached"), "{output}");
+    assert!(output.contains(".env.example"), "{output}");
+    // `antleak:allow` on a line cannot make a whole file acceptable.
+    assert!(!output.contains("antleak:allow"), "{output}");
 }
 
 #[test]

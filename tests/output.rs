@@ -79,6 +79,24 @@ fn staged_human_report() {
     assert_output_snapshot!("staged_human_report", snapshot_of(&sb, &run));
 }
 
+/// A key in a Next.js public variable leads the report: critical, first,
+/// with what it means and the fix; a server-side key follows.
+#[test]
+fn browser_exposed_human_report() {
+    let sb = Sandbox::new();
+    sb.write(
+        "server/key.py",
+        format!("KEY = \"{}\"\n", fake_key("admin01", 5)),
+    );
+    sb.write(
+        "web/.env.local",
+        format!("NEXT_PUBLIC_ANTHROPIC_API_KEY={}\n", fake_key("api03", 6)),
+    );
+    let run = sb.antleak(&["scan", "--color", "never"]);
+    run.assert_code(1);
+    assert_output_snapshot!("browser_exposed_human_report", snapshot_of(&sb, &run));
+}
+
 #[test]
 fn clean_scan_human_report() {
     let sb = Sandbox::repo_with_readme();

@@ -388,7 +388,49 @@ fn several_roots_and_a_file_root() {
         .iter()
         .map(|f| (f["root"].as_str().unwrap(), f["path"].as_str().unwrap()))
         .collect();
-    assert_eq!(roots, vec![("one", "x.py"), ("two/y.py", "y.py")]);
+    // root/path opens the file from where the command ran.
+    assert_eq!(roots, vec![("one", "x.py"), ("two", "y.py")]);
+}
+
+#[test]
+fn paths_open_from_where_the_command_ran_and_sarif_resolves_from_the_repository_root() {
+    let sb = Sandbox::new();
+    sb.init();
+    let key = fake_key("api03", 92);
+    sb.write("src/app/k.py", format!("K = '{key}'\n"));
+    sb.write("README.md", "x\n");
+    sb.git(&["add", "-A"]);
+    let report = sb.antleak(&["scan", "src", "--format", "json"]).report();
+    let [f] = &report.findings[..] else {
+        panic!("{report:#?}")
+    };
+    assert_eq!(
+        (f.root.as_deref(), f.path.as_deref()),
+        (Some("src"), Some("app/k.py"))
+    );
+    let human = sb.antleak(&["scan", "src", "--color", "never"]);
+    assert!(
+        human.stdout.contains("    src/app/k.py:1:6"),
+        "{}",
+        human.stdout
+    );
+
+    // From a subdirectory, SARIF still names the file from the repository
+    // root, and says where that root is.
+    for (dir, arg) in [("", "src"), ("src", "."), ("src/app", "k.py")] {
+        let run = sb.antleak_in(dir, &["scan", arg, "--format", "sarif"]);
+        run.assert_code(1);
+        let sarif: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        let run0 = &sarif["runs"][0];
+        let artifact = &run0["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+        assert_eq!(artifact["uri"], "src/app/k.py", "from {dir:?}");
+        assert_eq!(artifact["uriBaseId"], "SRCROOT");
+        let root = run0["originalUriBaseIds"]["SRCROOT"]["uri"]
+            .as_str()
+            .unwrap();
+        let expected = format!("file://{}/", sb.root.canonicalize().unwrap().display());
+        assert_eq!(root, expected);
+    }
 }
 
 #[test]
@@ -580,4 +622,42 @@ fn progress_is_drawn_on_a_terminal_only_and_never_with_quiet() {
     let piped = Run::from(cmd.output().unwrap());
     piped.assert_code(0);
     assert!(piped.stderr.is_empty(), "{:?}", piped.stderr);
+}
+
+#[test]
+fn output_files_keep_the_mode_of_the_file_they_replace_or_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::new();
+    sb.write("a.txt", "nothing here\n");
+    let mode = |rel: &str| {
+        std::fs::metadata(sb.path(rel))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    // A new file: what the umask gives (the tests' process keeps the
+    // default umask of the machine, 022 here and on CI).
+    let umask = {
+        let out = std::process::Command::new("sh")
+            .args(["-c", "umask"])
+            .output()
+            .unwrap();
+        u32::from_str_radix(String::from_utf8_lossy(&out.stdout).trim(), 8).unwrap()
+    };
+    sb.antleak(&["scan", "a.txt", "-o", "new.txt"])
+        .assert_code(0);
+    assert_eq!(mode("new.txt"), 0o666 & !umask);
+    sb.write("old.txt", "");
+    std::fs::set_permissions(sb.path("old.txt"), std::fs::Permissions::from_mode(0o640)).unwrap();
+    sb.antleak(&[
+        "scan",
+        "a.txt",
+        "-o",
+        "old.txt",
+        "--write-baseline",
+        "old.txt",
+    ])
+    .assert_code(0);
+    assert_eq!(mode("old.txt"), 0o640);
 }

@@ -11,6 +11,7 @@ mod api;
 mod audit;
 mod cli;
 mod config;
+mod exposure;
 mod forms;
 mod history;
 mod hook;

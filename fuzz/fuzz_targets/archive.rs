@@ -64,5 +64,5 @@ fuzz_target!(|input: &[u8]| {
         ..Limits::default()
     };
     let d = forms::detect(&bytes, &limits);
-    assert!(d.found.iter().all(|f| f.line >= 1 && f.column >= 1));
+    assert!(d.matches.iter().all(|f| f.line >= 1 && f.column >= 1));
 });

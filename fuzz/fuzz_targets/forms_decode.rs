@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
         ..Limits::default()
     };
     let whole = forms::detect(data, &limits);
-    for f in &whole.found {
+    for f in &whole.matches {
         assert!(f.line >= 1 && f.column >= 1);
         if f.member.is_empty() && f.encoding.is_empty() {
             let at = f.offset as usize;

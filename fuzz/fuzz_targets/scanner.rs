@@ -7,7 +7,7 @@ use antleak::core::detect::{self, Limits};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    for f in detect::detect(data, &Limits::default()).found {
+    for f in detect::detect(data, &Limits::default()).matches {
         assert!(f.line >= 1 && f.column >= 1);
         if f.member.is_empty() && f.encoding.is_empty() {
             let at = f.offset as usize;

@@ -24,36 +24,54 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Options every command takes: they decide how antleak talks, not what it does.
 #[derive(Args, Debug)]
 pub struct GlobalArgs {
-    /// Report format.
-    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-    /// Write the report to FILE instead of stdout (a regular file is replaced atomically).
-    #[arg(long, short = 'o', global = true, value_name = "FILE")]
-    pub output: Option<PathBuf>,
     /// When to use colours (NO_COLOR is honoured in auto mode).
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// Config file [default: .antleak.toml at the repository root].
-    #[arg(long, global = true, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// An earlier antleak JSON report: its findings are not reported again.
-    #[arg(long, global = true, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
-    /// Also write this scan's findings as a baseline to FILE (JSON, no
-    /// secrets, no timings: stable across runs, safe to commit).
-    #[arg(long, global = true, value_name = "FILE")]
-    pub write_baseline: Option<PathBuf>,
-    /// Print full secrets in the report (never in SARIF). Off by default.
-    #[arg(long, global = true)]
-    pub show_secrets: bool,
-    /// Worker threads [default: number of CPUs].
-    #[arg(long, short = 'j', global = true, value_name = "N")]
-    pub threads: Option<usize>,
-    /// No warnings, and no output at all when nothing is found.
+    /// Nothing on stdout when nothing is found, and no warnings; errors, the
+    /// report of a finding and the exit code stay.
     #[arg(long, short = 'q', global = true)]
     pub quiet: bool,
+}
+
+/// Where and how a scan's report is written.
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Write the report to FILE instead of stdout (a regular file is replaced atomically).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also write this scan's findings as a baseline to FILE (JSON, no
+    /// secrets, no timings: stable across runs, safe to commit). With
+    /// --baseline FILE, the same FILE is refreshed: what it held stays.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Print full secrets in the report (never in SARIF). Off by default.
+    #[arg(long)]
+    pub show_secrets: bool,
+}
+
+/// What a scan leaves out: the allow-list and the baseline.
+#[derive(Args, Debug)]
+pub struct FilterArgs {
+    /// Config file [default: .antleak.toml at the repository root].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// An earlier antleak JSON report: its findings are not reported again.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+}
+
+/// How many threads a parallel scan uses.
+#[derive(Args, Debug)]
+pub struct ThreadsArgs {
+    /// Worker threads [default: number of CPUs].
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -74,6 +92,12 @@ pub enum Command {
         #[arg(long)]
         no_ignore: bool,
         #[command(flatten)]
+        report: ReportArgs,
+        #[command(flatten)]
+        filters: FilterArgs,
+        #[command(flatten)]
+        threads: ThreadsArgs,
+        #[command(flatten)]
         verify: VerifyArgs,
     },
     /// Scan what `git commit` would record: staged blobs that differ from HEAD.
@@ -81,6 +105,10 @@ pub enum Command {
         /// Repository [default: the one containing the current directory].
         #[arg(long, value_name = "DIR")]
         repo: Option<PathBuf>,
+        #[command(flatten)]
+        report: ReportArgs,
+        #[command(flatten)]
+        filters: FilterArgs,
     },
     /// Scan every blob reachable from every ref (branches, tags, remotes, stashes).
     ///
@@ -101,6 +129,12 @@ pub enum Command {
         #[arg(long, value_name = "A..B")]
         range: Option<String>,
         #[command(flatten)]
+        report: ReportArgs,
+        #[command(flatten)]
+        filters: FilterArgs,
+        #[command(flatten)]
+        threads: ThreadsArgs,
+        #[command(flatten)]
         verify: VerifyArgs,
     },
     /// Deactivate leaked API keys through the Admin API (admin key from
@@ -119,8 +153,13 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff), e.g. `antleak man > /usr/local/share/man/man1/antleak.1`.
-    Man,
+    /// Print a man page (roff): antleak(1), or antleak-COMMAND(1), e.g.
+    /// `antleak man scan > /usr/local/share/man/man1/antleak-scan.1`.
+    Man {
+        /// The command whose page to print [default: antleak itself].
+        #[arg(value_name = "COMMAND")]
+        command: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -150,8 +189,31 @@ mod tests {
     fn global_options_work_after_the_subcommand() {
         let cli =
             Cli::try_parse_from(["antleak", "scan", "src", "--format", "json", "-q"]).unwrap();
-        assert_eq!(cli.global.format, Format::Json);
         assert!(cli.global.quiet);
+        assert!(matches!(
+            cli.command,
+            Command::Scan {
+                report: ReportArgs {
+                    format: Format::Json,
+                    ..
+                },
+                ..
+            }
+        ));
         assert!(Cli::try_parse_from(["antleak", "scan", "--format", "xml"]).is_err());
+    }
+
+    #[test]
+    fn options_a_command_would_not_use_are_refused() {
+        for args in [
+            &["antleak", "man", "-o", "page.1"][..],
+            &["antleak", "completions", "bash", "--format", "json"],
+            &["antleak", "hook", "install", "--baseline", "x"],
+            &["antleak", "revoke", "--format", "json"],
+            &["antleak", "staged", "-j", "2"],
+            &["antleak", "audit", "--format", "sarif"],
+        ] {
+            assert!(Cli::try_parse_from(args).is_err(), "{args:?}");
+        }
     }
 }

@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 
+use super::args::ReportArgs;
 use super::online_args::{AuditArgs, LeakedArgs, RevokeArgs, VerifyArgs};
 use super::progress::with_progress;
 use super::settings::Settings;
@@ -20,7 +21,7 @@ use crate::core::remediation::{self, Plan};
 use crate::exit::Outcome;
 use crate::online::leaked::LeakedKey;
 use crate::online::{revoke, usage, verify};
-use crate::report::{self, Command, Format, Report, Summary};
+use crate::report::{self, Command, Report, Summary, UriBase};
 use crate::sources::{self, Stats, history, staged, worktree};
 
 /// What a scan command found, before it is planned and reported.
@@ -29,10 +30,13 @@ struct Scanned {
     findings: Vec<Finding>,
     /// History only: whether a repository was a shallow clone.
     shallow: Option<bool>,
+    /// Where SARIF's relative paths resolve from.
+    uri_base: Option<UriBase>,
 }
 
 pub fn scan(
     settings: &Settings,
+    report: &ReportArgs,
     paths: &[PathBuf],
     no_ignore: bool,
     verify: &VerifyArgs,
@@ -40,11 +44,13 @@ pub fn scan(
     let started = Instant::now();
     let verify = verify.options()?;
     let config_root = scan_config_root(paths)?;
-    let limits = config::load_limits(settings.config.as_deref(), config_root.as_deref())?;
-    let stats = Stats::with_limits(limits);
+    let config = settings.filters.config.as_deref();
+    let stats = Stats::with_limits(config::load_limits(config, config_root.as_deref())?);
+    let prefixes = scan_prefixes(paths, config_root.as_deref());
     let filters = settings
-        .filters(config_root.as_deref(), &Files::Disk)?
-        .with_prefixes(scan_prefixes(paths, config_root.as_deref()));
+        .filters
+        .load(config_root.as_deref(), &Files::Disk)?
+        .with_prefixes(prefixes.clone());
     let options = worktree::Options {
         threads: settings.threads,
         no_ignore,
@@ -56,30 +62,33 @@ pub fn scan(
         command: Command::Scan,
         findings: filters.apply(found),
         shallow: None,
+        uri_base: config_root
+            .and_then(|dir| dir.canonicalize().ok())
+            .map(|dir| UriBase { dir, prefixes }),
     };
-    report_scan(settings, scanned, &stats, started, verify.as_ref())
+    report_scan(settings, report, scanned, &stats, started, verify.as_ref())
 }
 
-pub fn staged(settings: &Settings, repo: Option<&Path>) -> Result<Outcome> {
+pub fn staged(settings: &Settings, report: &ReportArgs, repo: Option<&Path>) -> Result<Outcome> {
     let started = Instant::now();
     let repo = sources::open_repo(repo)?;
     let root = sources::repo_root(&repo);
-    let stats = Stats::with_limits(config::load_limits(
-        settings.config.as_deref(),
-        root.as_deref(),
-    )?);
-    let filters = settings.filters(root.as_deref(), &Files::Disk)?;
+    let config = settings.filters.config.as_deref();
+    let stats = Stats::with_limits(config::load_limits(config, root.as_deref())?);
+    let filters = (settings.filters).load(root.as_deref(), &Files::Disk)?;
     let found = staged::scan(&repo, &stats)?;
     let scanned = Scanned {
         command: Command::Staged,
         findings: filters.apply(found),
         shallow: None,
+        uri_base: repo_uri_base(&repo),
     };
-    report_scan(settings, scanned, &stats, started, None)
+    report_scan(settings, report, scanned, &stats, started, None)
 }
 
 pub fn history(
     settings: &Settings,
+    report: &ReportArgs,
     repos: Vec<PathBuf>,
     repos_under: Option<&Path>,
     range: Option<&str>,
@@ -88,14 +97,12 @@ pub fn history(
     let started = Instant::now();
     let verify = verify.options()?;
     // One set of limits for the run: the explicit config, else the first
-    // repository's (errors opening it are reported when it is scanned).
+    // repository's (an error opening it is reported when it is scanned).
     let first = (repos.first().cloned()).or_else(|| repos_under.is_none().then(|| ".".into()));
     let first = first.and_then(|dir| sources::open_repo(Some(&dir)).ok());
     let root = first.as_ref().and_then(sources::repo_root);
-    let stats = Stats::with_limits(config::load_limits(
-        settings.config.as_deref(),
-        root.as_deref(),
-    )?);
+    let config = settings.filters.config.as_deref();
+    let stats = Stats::with_limits(config::load_limits(config, root.as_deref())?);
     let mut dirs = repos;
     if let Some(folder) = repos_under {
         dirs.extend(sources::repos::find_under(folder, &stats)?);
@@ -104,12 +111,19 @@ pub fn history(
         dirs.push(PathBuf::from("."));
     }
     let (findings, shallow) = history_findings(settings, &dirs, range, &stats)?;
+    // One repository: paths are relative to its root. Several: each finding
+    // carries its repository as `root`, and URIs are written with it.
+    let uri_base = match &dirs[..] {
+        [one] => repo_uri_base(&sources::open_repo(Some(one))?),
+        _ => None,
+    };
     let scanned = Scanned {
         command: Command::History,
         findings,
         shallow: Some(shallow),
+        uri_base,
     };
-    report_scan(settings, scanned, &stats, started, verify.as_ref())
+    report_scan(settings, report, scanned, &stats, started, verify.as_ref())
 }
 
 /// The filtered findings of the history of each of `dirs` (`range`: only
@@ -132,7 +146,7 @@ fn history_findings(
             None => Files::Disk,
         };
         let root = sources::repo_root(&repo);
-        let filters = settings.filters(root.as_deref(), &files)?;
+        let filters = settings.filters.load(root.as_deref(), &files)?;
         let options = history::Options {
             threads: settings.threads,
             range: range.map(str::to_string),
@@ -154,6 +168,7 @@ fn history_findings(
 /// Plans, verifies (if asked) and writes the report of a scan.
 fn report_scan(
     settings: &Settings,
+    args: &ReportArgs,
     scanned: Scanned,
     stats: &Stats,
     started: Instant,
@@ -163,6 +178,7 @@ fn report_scan(
         command,
         findings,
         shallow,
+        uri_base,
     } = scanned;
     let summary = Summary {
         findings: findings.len() as u64,
@@ -183,15 +199,16 @@ fn report_scan(
         remediation: plan,
         findings,
         summary,
+        uri_base,
     };
     // A reader that stopped early (`antleak scan | head`) is not an error,
     // but the exit code still tells whether anything was found.
-    if let Err(err) = report::write(&report, settings.style(), settings.output.as_deref())
+    if let Err(err) = report::write(&report, args.style(settings.quiet), args.output.as_deref())
         && !super::is_broken_pipe(&err)
     {
         return Err(err);
     }
-    if let Some(path) = &settings.write_baseline {
+    if let Some(path) = &args.write_baseline {
         report::write_baseline(&report, path)?;
     }
     Ok(if !report.findings.is_empty() {
@@ -204,19 +221,11 @@ fn report_scan(
 }
 
 pub fn revoke(settings: &Settings, args: &RevokeArgs) -> Result<Outcome> {
-    if settings.format != Format::Human || settings.output.is_some() {
-        anyhow::bail!(
-            "revoke: shows its plan and asks on the terminal; --format and --output do not apply"
-        );
-    }
     revoke::run(&args.options()?, || leaked_keys(settings, &args.leaked))
 }
 
 pub fn audit(settings: &Settings, args: &AuditArgs) -> Result<Outcome> {
-    if settings.format == Format::Sarif {
-        anyhow::bail!("audit: --format sarif does not apply; use human or json");
-    }
-    let options = args.options(settings.format == Format::Json, settings.output.clone())?;
+    let options = args.options()?;
     usage::run(&options, || {
         let keys = leaked_keys(settings, &args.leaked)?;
         // Prices may come from the scanned repository's .antleak.toml: they
@@ -225,7 +234,8 @@ pub fn audit(settings: &Settings, args: &AuditArgs) -> Result<Outcome> {
             Some(_) => None,
             None => sources::repo_root(&sources::open_repo(args.leaked.repo.as_deref())?),
         };
-        let prices = config::load_prices(settings.config.as_deref(), config_root.as_deref())?;
+        let prices =
+            config::load_prices(settings.filters.config.as_deref(), config_root.as_deref())?;
         Ok((keys, prices))
     })
 }
@@ -241,6 +251,16 @@ fn leaked_keys(settings: &Settings, args: &LeakedArgs) -> Result<Vec<LeakedKey>>
     let (findings, _) = history_findings(settings, &[dir], None, &Stats::default())?;
     let plan: Plan = remediation::plan(&findings);
     Ok(LeakedKey::from_plan(&plan))
+}
+
+/// A repository's findings resolve from its work tree (its git directory,
+/// bare).
+fn repo_uri_base(repo: &git2::Repository) -> Option<UriBase> {
+    let dir = sources::repo_root(repo)?.canonicalize().ok()?;
+    Some(UriBase {
+        dir,
+        prefixes: HashMap::new(),
+    })
 }
 
 /// Where `scan` looks for `.antleak.toml`: the root of the repository that
@@ -282,7 +302,7 @@ fn scan_prefixes(paths: &[PathBuf], config_root: Option<&Path>) -> HashMap<Optio
                 .components()
                 .map(|c| format!("{}/", c.as_os_str().to_string_lossy()))
                 .collect();
-            Some((sources::root_label(paths, path), prefix))
+            Some((worktree::root_label(paths, path, path.is_dir()), prefix))
         })
         .collect()
 }

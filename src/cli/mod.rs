@@ -17,12 +17,12 @@ mod settings;
 
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{CommandFactory, Parser};
 
 pub use args::Cli;
 use args::{Command, HookAction};
-use settings::Settings;
+use settings::{Settings, apply_global};
 
 use crate::exit::{EXIT_ERROR, Outcome};
 use crate::{hook, messages, sources};
@@ -59,11 +59,31 @@ fn usage_error(err: clap::Error) -> ExitCode {
             ExitCode::SUCCESS
         };
     }
-    let rendered = err.render().to_string();
-    let first = rendered.lines().next().unwrap_or("invalid arguments");
-    let first = first.strip_prefix("error: ").unwrap_or(first);
-    messages::print_error(&format!("{first} (see antleak --help)"));
+    messages::print_error(&one_line(&err.render().to_string()));
     ExitCode::from(EXIT_ERROR)
+}
+
+/// clap's usage error on one line, keeping what helps fix it: the
+/// possible values, the "did you mean" tip, and which `--help` to read.
+fn one_line(rendered: &str) -> String {
+    let mut lines = rendered.lines().map(str::trim);
+    let first = lines.next().unwrap_or("invalid arguments");
+    let mut line = first.strip_prefix("error: ").unwrap_or(first).to_string();
+    let mut command = "antleak".to_string();
+    for rest in lines {
+        if rest.starts_with("[possible values:") {
+            line = format!("{line} {rest}");
+        } else if let Some(tip) = rest.strip_prefix("tip: ") {
+            line = format!("{line}; {tip}");
+        } else if let Some(usage) = rest.strip_prefix("Usage: ") {
+            command = usage
+                .split_whitespace()
+                .take_while(|word| !word.starts_with(['[', '<', '-']))
+                .collect::<Vec<_>>()
+                .join(" ");
+        }
+    }
+    format!("{line} (see {command} --help)")
 }
 
 pub(crate) fn is_broken_pipe(err: &anyhow::Error) -> bool {
@@ -75,34 +95,81 @@ pub(crate) fn is_broken_pipe(err: &anyhow::Error) -> bool {
 }
 
 fn run(cli: Cli) -> Result<Outcome> {
-    let settings = Settings::resolve(cli.global)?;
+    let global = &cli.global;
     match cli.command {
         Command::Scan {
             paths,
             no_ignore,
+            report,
+            filters,
+            threads,
             verify,
-        } => commands::scan(&settings, &paths, no_ignore, &verify),
-        Command::Staged { repo } => commands::staged(&settings, repo.as_deref()),
+        } => {
+            let settings = Settings {
+                quiet: apply_global(global, report.output.as_deref()),
+                threads: threads.resolve()?,
+                filters: &filters,
+            };
+            commands::scan(&settings, &report, &paths, no_ignore, &verify)
+        }
+        Command::Staged {
+            repo,
+            report,
+            filters,
+        } => {
+            let settings = Settings {
+                quiet: apply_global(global, report.output.as_deref()),
+                threads: 1,
+                filters: &filters,
+            };
+            commands::staged(&settings, &report, repo.as_deref())
+        }
         Command::History {
             repo,
             repos_under,
             range,
+            report,
+            filters,
+            threads,
             verify,
-        } => commands::history(
-            &settings,
-            repo,
-            repos_under.as_deref(),
-            range.as_deref(),
-            &verify,
-        ),
-        Command::Revoke(args) => commands::revoke(&settings, &args),
-        Command::Audit(args) => commands::audit(&settings, &args),
+        } => {
+            let settings = Settings {
+                quiet: apply_global(global, report.output.as_deref()),
+                threads: threads.resolve()?,
+                filters: &filters,
+            };
+            commands::history(
+                &settings,
+                &report,
+                repo,
+                repos_under.as_deref(),
+                range.as_deref(),
+                &verify,
+            )
+        }
+        Command::Revoke(args) => {
+            let settings = Settings {
+                quiet: apply_global(global, None),
+                threads: args.threads.resolve()?,
+                filters: &args.filters,
+            };
+            commands::revoke(&settings, &args)
+        }
+        Command::Audit(args) => {
+            let settings = Settings {
+                quiet: apply_global(global, args.output.as_deref()),
+                threads: args.threads.resolve()?,
+                filters: &args.filters,
+            };
+            commands::audit(&settings, &args)
+        }
         Command::Hook {
             action: HookAction::Install { repo, force },
         } => {
+            let quiet = apply_global(global, None);
             let repo = sources::open_repo(repo.as_deref())?;
             let message = hook::install(&repo, force)?;
-            if !settings.quiet {
+            if !quiet {
                 println!("{message}");
             }
             Ok(Outcome::Clean)
@@ -115,9 +182,55 @@ fn run(cli: Cli) -> Result<Outcome> {
             std::io::Write::write_all(&mut std::io::stdout(), &script)?;
             Ok(Outcome::Clean)
         }
-        Command::Man => {
-            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+        Command::Man { command } => {
+            man_page(command.as_deref())?.render(&mut std::io::stdout())?;
             Ok(Outcome::Clean)
         }
+    }
+}
+
+/// antleak(1), or the page of one command, antleak-COMMAND(1), which the
+/// main page's list of commands refers to.
+fn man_page(command: Option<&str>) -> Result<clap_mangen::Man> {
+    let cli = Cli::command();
+    let Some(name) = command else {
+        return Ok(clap_mangen::Man::new(cli));
+    };
+    let names: Vec<String> = cli
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    let sub = cli
+        .find_subcommand(name)
+        .filter(|_| name != "help")
+        .with_context(|| format!("man {name}: no such command (one of: {})", names.join(", ")))?
+        .clone()
+        .name(format!("antleak-{name}"));
+    Ok(clap_mangen::Man::new(sub))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_of(args: &[&str]) -> String {
+        one_line(&Cli::try_parse_from(args).unwrap_err().render().to_string())
+    }
+
+    #[test]
+    fn usage_errors_keep_clap_suggestions_on_one_line() {
+        let typo = error_of(&["antleak", "scan", "--formt", "json"]);
+        assert!(
+            typo.contains("'--format'") && typo.ends_with("(see antleak scan --help)"),
+            "{typo}"
+        );
+        let command = error_of(&["antleak", "histroy"]);
+        assert!(command.contains("'history'"), "{command}");
+        let value = error_of(&["antleak", "scan", "--format", "jsn"]);
+        assert!(
+            value.contains("human, json, sarif") && value.contains("'json'"),
+            "{value}"
+        );
+        assert!(!value.contains('\n'));
     }
 }

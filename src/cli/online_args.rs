@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Result, bail};
-use clap::Args;
+use clap::{Args, ValueEnum};
+
+use super::args::{FilterArgs, ThreadsArgs};
 
 use crate::online::base_url::BaseUrl;
 use crate::online::{revoke, usage, verify};
@@ -96,10 +98,14 @@ pub struct LeakedArgs {
     pub repo: Option<PathBuf>,
 }
 
-#[derive(Args, Debug, Clone)]
+#[derive(Args, Debug)]
 pub struct RevokeArgs {
     #[command(flatten)]
     pub leaked: LeakedArgs,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    #[command(flatten)]
+    pub threads: ThreadsArgs,
     /// Deactivate without asking (required when not on a terminal).
     #[arg(long, conflicts_with = "dry_run")]
     pub yes: bool,
@@ -110,10 +116,27 @@ pub struct RevokeArgs {
     pub api: ApiArgs,
 }
 
-#[derive(Args, Debug, Clone)]
+/// `audit` prints a table or a JSON document, not a scan report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    Human,
+    Json,
+}
+
+#[derive(Args, Debug)]
 pub struct AuditArgs {
     #[command(flatten)]
     pub leaked: LeakedArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = AuditFormat::Human)]
+    pub format: AuditFormat,
+    /// Write the audit to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    #[command(flatten)]
+    pub threads: ThreadsArgs,
     /// Start the audit on this day (YYYY-MM-DD) instead of each key's first
     /// leak (needed for keys whose leak date is unknown, e.g. from `scan`).
     #[arg(long, value_name = "DATE")]
@@ -134,13 +157,13 @@ impl RevokeArgs {
 }
 
 impl AuditArgs {
-    pub fn options(&self, json: bool, output: Option<PathBuf>) -> Result<usage::Options> {
+    pub fn options(&self) -> Result<usage::Options> {
         Ok(usage::Options {
             since: self.since.clone(),
             base: self.api.base_url()?,
             timeout: self.api.timeout()?,
-            json,
-            output,
+            json: self.format == AuditFormat::Json,
+            output: self.output.clone(),
         })
     }
 }

@@ -1,79 +1,79 @@
-//! What a run needs, resolved once from the global options: threads,
-//! colour, quietness, where the report goes, and the filters a scan applies.
+//! What a run needs, resolved once from the options: quietness and colour
+//! (process-wide switches), threads, how a report is rendered, and the
+//! filters a scan applies.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
-use super::args::{ColorChoice, GlobalArgs};
+use super::args::{ColorChoice, FilterArgs, GlobalArgs, ReportArgs, ThreadsArgs};
 use crate::config::{self, Files};
 use crate::core::filters::{Baseline, Filters};
 use crate::messages;
+use crate::report::Style;
 use crate::report::saved::SavedReport;
-use crate::report::{Format, Style};
 
-pub struct Settings {
-    pub format: Format,
-    pub output: Option<PathBuf>,
-    pub config: Option<PathBuf>,
-    pub baseline: Option<PathBuf>,
-    pub write_baseline: Option<PathBuf>,
-    pub show_secrets: bool,
-    pub threads: usize,
+/// What every scan of a command runs with.
+pub struct Settings<'a> {
     pub quiet: bool,
+    pub threads: usize,
+    pub filters: &'a FilterArgs,
 }
 
-impl Settings {
-    /// Resolves the options, and sets the process-wide switches they stand
-    /// for (quiet warnings, colour).
-    pub fn resolve(global: GlobalArgs) -> Result<Settings> {
-        messages::set_quiet(global.quiet);
-        colored::control::set_override(use_color(global.color, global.output.as_deref()));
-        let threads = match global.threads {
-            Some(0) => anyhow::bail!("--threads: must be at least 1"),
-            Some(n) => n,
-            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        };
-        Ok(Settings {
-            format: global.format,
-            output: global.output,
-            config: global.config,
-            baseline: global.baseline,
-            write_baseline: global.write_baseline,
-            show_secrets: global.show_secrets,
-            threads,
-            quiet: global.quiet,
-        })
-    }
+/// Sets the process-wide switches the global options stand for: quiet
+/// warnings, and colour (never into `output` unless forced). Returns quiet.
+pub fn apply_global(global: &GlobalArgs, output: Option<&Path>) -> bool {
+    messages::set_quiet(global.quiet);
+    colored::control::set_override(use_color(global.color, output));
+    global.quiet
+}
 
-    pub fn style(&self) -> Style {
+impl ThreadsArgs {
+    pub fn resolve(&self) -> Result<usize> {
+        match self.threads {
+            Some(0) => anyhow::bail!("--threads: must be at least 1"),
+            Some(n) => Ok(n),
+            None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+        }
+    }
+}
+
+impl ReportArgs {
+    pub fn style(&self, quiet: bool) -> Style {
         Style {
             format: self.format,
             show_secrets: self.show_secrets,
-            quiet: self.quiet,
+            quiet,
         }
     }
+}
 
+impl FilterArgs {
     /// The allow-list (`--config`, else `.antleak.toml` under `config_root`)
     /// and the baseline (`--baseline`), both read through `files` (as of the
     /// range's base for `history --range`).
-    pub fn filters(&self, config_root: Option<&Path>, files: &Files) -> Result<Filters> {
+    pub fn load(&self, config_root: Option<&Path>, files: &Files) -> Result<Filters> {
         let allow = config::load_allow(self.config.as_deref(), config_root, files)?;
         let baseline = match &self.baseline {
             None => None,
-            Some(path) => Some(
-                match files
-                    .read(path, true)
-                    .with_context(|| format!("{}: cannot read baseline", path.display()))?
-                {
+            Some(path) => {
+                let text = files.read(path, true).map_err(|err| {
+                    // Named once: the reader's own error names the path too.
+                    anyhow::anyhow!(
+                        "{}: cannot read baseline: {}",
+                        path.display(),
+                        err.root_cause()
+                    )
+                })?;
+                Some(match text {
                     // Added inside the range: it cannot hide what the range adds.
                     None => Baseline::default(),
                     Some(text) => {
                         Baseline::new(SavedReport::parse(&text, path)?.baseline_entries())
                     }
-                },
-            ),
+                })
+            }
         };
         Ok(Filters::new(allow, baseline))
     }

@@ -10,6 +10,7 @@ use std::fmt;
 
 use sha2::{Digest, Sha256};
 
+use crate::core::exposure::Exposure;
 use crate::core::forms::Step;
 use crate::core::rules::{RuleId, Severity};
 
@@ -150,7 +151,9 @@ impl Provenance {
     }
 }
 
-/// One reportable problem at one place.
+/// One reportable problem at one place: a credential, a whole file (a `.env`,
+/// a Claude Code personal file), or a line without a secret
+/// (`anthropic-browser-access`).
 #[derive(Clone, Debug)]
 pub struct Finding {
     pub rule: RuleId,
@@ -174,6 +177,9 @@ pub struct Finding {
     /// The archive member path, outermost first, when the finding is inside
     /// an archive; `path` then ends with it (`outer!a.jar!x.properties`).
     pub member: Vec<String>,
+    /// Credentials only: the key ships to the browser (a public variable, a
+    /// bundle); such a finding is critical.
+    pub exposure: Option<Exposure>,
 }
 
 impl Finding {
@@ -195,6 +201,7 @@ impl Finding {
             secret: None,
             encoding: Vec::new(),
             member: Vec::new(),
+            exposure: None,
         }
     }
 

@@ -6,7 +6,10 @@
 //! in, plain values out. That is what the unit tests, the property tests and
 //! the fuzz targets exercise, and what every source and report builds on.
 
+pub mod browser_access;
+pub mod claude_files;
 pub mod detect;
+pub mod exposure;
 pub mod filters;
 pub mod finding;
 pub mod forms;

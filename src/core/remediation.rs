@@ -8,6 +8,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::core::claude_files::{self, ClaudeFile};
+use crate::core::exposure::Exposure;
 use crate::core::finding::{Finding, Provenance, Source};
 use crate::core::rules::{RuleId, Severity};
 use crate::core::verdict::Verification;
@@ -25,7 +27,9 @@ pub struct Remediation {
     pub verification: Option<Verification>,
 }
 
-/// The clean-up for one `.env`-style file that git tracks or could track.
+/// The clean-up for one whole-file or secretless finding: a `.env`-style
+/// file or a Claude Code personal file that git tracks or could track, or a
+/// file with `anthropic-browser-access` code (JSON: `dotenv_remediation`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DotenvRemediation {
     pub path: String,
@@ -84,23 +88,27 @@ pub fn plan(findings: &[Finding]) -> Plan {
             }
         }
     }
-    let mut credentials: Vec<Remediation> = by_fingerprint
+    // Most severe first (a key shipped to browsers is critical), then a
+    // browser-exposed key before another critical one, then by leak date.
+    let mut credentials: Vec<(Severity, bool, Remediation)> = by_fingerprint
         .into_iter()
-        .map(|(fingerprint, found)| credential_plan(fingerprint.to_string(), &found))
+        .map(|(fingerprint, found)| {
+            let worst = found.iter().map(|f| f.severity).max();
+            let exposed = found.iter().any(|f| f.exposure.is_some());
+            let entry = credential_plan(fingerprint.to_string(), &found);
+            (worst.unwrap_or(entry.rule.base_severity()), exposed, entry)
+        })
         .collect();
-    credentials.sort_by(|a, b| {
-        (b.rule.base_severity(), &a.first_leaked, &a.fingerprint).cmp(&(
-            a.rule.base_severity(),
-            &b.first_leaked,
-            &b.fingerprint,
-        ))
+    credentials.sort_by(|(sa, ea, a), (sb, eb, b)| {
+        (sb, eb, &a.first_leaked, &a.fingerprint).cmp(&(sa, ea, &b.first_leaked, &b.fingerprint))
     });
+    let credentials = credentials.into_iter().map(|(_, _, r)| r).collect();
     let dotenv_files = dotenv_files
         .into_values()
         .map(|f| DotenvRemediation {
             path: f.path.clone(),
             rule: f.rule,
-            steps: dotenv_steps(
+            steps: file_steps(
                 f.rule,
                 f.source(),
                 &f.path,
@@ -138,6 +146,11 @@ fn credential_plan(fingerprint: String, found: &[&Finding]) -> Remediation {
             .iter()
             .all(|f| f.provenance == Provenance::Staged { in_head: false });
     let mut steps = Vec::new();
+    // Shipping to the browser comes first: it changes what "private" means.
+    let exposure = found.iter().find_map(|f| f.exposure.as_ref());
+    if let Some(exposure) = exposure {
+        steps.extend(browser_steps(exposure, &secret, only_staged));
+    }
     if staged && !only_staged {
         steps.push(format!(
             "{secret} is already committed (HEAD holds it), so it has leaked to everyone who \
@@ -150,8 +163,9 @@ fn credential_plan(fingerprint: String, found: &[&Finding]) -> Remediation {
              elsewhere (chat, tickets, another repository)."
         ));
         steps.push(format!(
-            "Take it out of the code: put {var}=<key> in .env (listed in .gitignore), read \
-             {var} from the environment, then `git add` the file again.",
+            "Take it out of the code: put {var}=<key> in a .env file that git ignores \
+             (`git check-ignore -v .env` says whether it does), read {var} from the environment, \
+             then `git add` the file again.",
             var = env_var(first.rule)
         ));
     }
@@ -171,6 +185,9 @@ fn credential_plan(fingerprint: String, found: &[&Finding]) -> Remediation {
     } else {
         steps.extend(runbook);
     }
+    if let Some(config) = found.iter().find(|f| claude_files::is_mcp_config(&f.path)) {
+        steps.push(mcp_step(&config.path, first.rule));
+    }
     Remediation {
         fingerprint,
         secret_redacted: secret,
@@ -179,6 +196,54 @@ fn credential_plan(fingerprint: String, found: &[&Finding]) -> Remediation {
         steps,
         verification: None,
     }
+}
+
+/// What a key that ships to the browser needs first: that anyone can read
+/// it, and the fix (a server route). `only_staged`: not committed yet, so
+/// maybe never built either.
+fn browser_steps(exposure: &Exposure, secret: &str, only_staged: bool) -> Vec<String> {
+    let reason = exposure.reason();
+    let first = if only_staged {
+        format!(
+            "{secret} would ship to every visitor of the site: {reason}, so once built, anyone who \
+             loads the page can read it. If a build with it was ever deployed, rotate it (steps \
+             below) even if the repository is private."
+        )
+    } else {
+        format!(
+            "{secret} ships to every visitor of the site: {reason}, so anyone who loads the page \
+             can read it. Rotate it (steps below) even if the repository is private."
+        )
+    };
+    let variable = match exposure {
+        Exposure::PublicVariable(name) => format!("remove {name}"),
+        Exposure::Bundle => "remove the public variable that put it in the bundle".to_string(),
+    };
+    vec![
+        first,
+        format!(
+            "Fix the code: move the API call to a server route (an API route, server action or \
+             backend) that holds the key in its own environment as ANTHROPIC_API_KEY, and \
+             {variable} from .env files, CI and the hosting settings; rebuild and redeploy so that \
+             no bundle served holds the key."
+        ),
+    ]
+}
+
+/// A key in an MCP configuration: the replacement goes in the environment.
+/// Claude Code expands `${VAR}` and `${VAR:-default}` in the `command`,
+/// `args`, `env`, `url` and `headers` of `.mcp.json` (Claude Code docs,
+/// "MCP" → "Environment variable expansion in .mcp.json").
+fn mcp_step(path: &str, rule: RuleId) -> String {
+    let var = match rule {
+        RuleId::AnthropicAdminKey => "ANTHROPIC_ADMIN_KEY",
+        _ => "ANTHROPIC_API_KEY",
+    };
+    format!(
+        "Keep the new key out of {path}: set {var} in your environment and reference it \
+         (`\"env\": {{\"{var}\": \"${{{var}}}\"}}`, which Claude Code expands in .mcp.json); \
+         a claude_desktop_config.json belongs in your user folder, never in a repository."
+    )
 }
 
 /// The five runbook steps for one credential, in the runbook's order.
@@ -207,8 +272,90 @@ pub fn checklist(rule: RuleId) -> Vec<String> {
     if rule.is_credential() {
         runbook(rule, "the key", None, Source::History)
     } else {
-        dotenv_steps(rule, Source::History, "<file>", true, true)
+        file_steps(rule, Source::History, "<file>", true, true)
     }
+}
+
+/// The steps for a whole-file or secretless finding, by rule.
+fn file_steps(
+    rule: RuleId,
+    source: Source,
+    path: &str,
+    holds_credential: bool,
+    tracked: bool,
+) -> Vec<String> {
+    match rule {
+        RuleId::AnthropicBrowserAccess => browser_access_steps(path),
+        RuleId::ClaudeLocalFileCommitted | RuleId::ClaudeLocalFileUnignored => {
+            claude_file_steps(rule, source, path, tracked)
+        }
+        _ => dotenv_steps(rule, source, path, holds_credential, tracked),
+    }
+}
+
+fn browser_access_steps(path: &str) -> Vec<String> {
+    vec![
+        format!(
+            "{path} calls the Anthropic API from the browser, so the key it uses ships to every \
+             visitor of the site: anyone who loads the page can read it and spend on your \
+             account."
+        ),
+        "Move those calls to a backend (an API route, server action or server) that holds the key \
+         in its environment, and have the page call that route; then rotate the key the browser \
+         code used (Console → Settings → API Keys)."
+            .to_string(),
+        "If it is deliberate (each user pastes their own key, which never leaves their browser), \
+         mark the line with a comment holding `antleak:allow`."
+            .to_string(),
+    ]
+}
+
+/// Claude Code's personal files, as `.env` files are handled, plus what to
+/// rotate: for `.credentials.json`, the account's OAuth login.
+fn claude_file_steps(rule: RuleId, source: Source, path: &str, tracked: bool) -> Vec<String> {
+    let credentials = claude_files::of_path(path) == Some(ClaudeFile::Credentials);
+    let ignore = format!("`echo '{path}' >> .gitignore`");
+    if rule == RuleId::ClaudeLocalFileUnignored {
+        return vec![format!(
+            "Add {path} to .gitignore before it is committed: {ignore}; it is Claude Code's \
+             personal file, never meant to be shared."
+        )];
+    }
+    let mut steps = match (source, tracked) {
+        (Source::Staged, false) => vec![
+            format!("Unstage it, keeping the file on disk: `git rm --cached {path}`."),
+            format!("Add it to .gitignore so it cannot be staged again: {ignore}."),
+        ],
+        (_, true) => vec![
+            format!(
+                "Stop tracking it, keeping the file on disk: `git rm --cached {path}` and commit."
+            ),
+            format!("Add it to .gitignore: {ignore}."),
+        ],
+        (_, false) => vec![format!(
+            "It is no longer in HEAD, but every clone still has its old versions; make sure \
+             .gitignore lists it: `git check-ignore -v {path}`."
+        )],
+    };
+    let leaked = source != Source::Staged || tracked;
+    steps.push(match (credentials, leaked) {
+        (true, true) => "It holds the OAuth login of a claude.ai account: sign out where it was \
+                         issued (`claude /logout`), sign in again, and remove the old session from \
+                         the connected apps of the claude.ai account settings."
+            .to_string(),
+        (true, false) => "It holds your claude.ai login: nothing to rotate unless it was also \
+                          shared elsewhere; if it was, `claude /logout` and sign in again."
+            .to_string(),
+        (false, true) => "Rotate whatever it held (an `env` ANTHROPIC_API_KEY or \
+                          ANTHROPIC_AUTH_TOKEN, MCP server tokens, an apiKeyHelper's secrets): its \
+                          old versions stay in history. Shared settings go in \
+                          .claude/settings.json, without secrets."
+            .to_string(),
+        (false, false) => "Shared settings go in .claude/settings.json, without secrets; this one \
+                           stays personal."
+            .to_string(),
+    });
+    steps
 }
 
 fn revoke_step(rule: RuleId, secret: &str) -> String {
@@ -365,6 +512,7 @@ mod tests {
             secret: Some(Secret::new(secret.into())),
             encoding: Vec::new(),
             member: Vec::new(),
+            exposure: None,
         }
     }
 

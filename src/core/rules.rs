@@ -17,10 +17,13 @@ pub enum RuleId {
     AnthropicKeyUnknownFormat,
     DotenvCommitted,
     DotenvUnignored,
+    ClaudeLocalFileCommitted,
+    ClaudeLocalFileUnignored,
+    AnthropicBrowserAccess,
 }
 
 impl RuleId {
-    pub const ALL: [RuleId; 7] = [
+    pub const ALL: [RuleId; 10] = [
         RuleId::AnthropicAdminKey,
         RuleId::AnthropicApiKey,
         RuleId::AnthropicOauthToken,
@@ -28,6 +31,9 @@ impl RuleId {
         RuleId::AnthropicKeyUnknownFormat,
         RuleId::DotenvCommitted,
         RuleId::DotenvUnignored,
+        RuleId::ClaudeLocalFileCommitted,
+        RuleId::ClaudeLocalFileUnignored,
+        RuleId::AnthropicBrowserAccess,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -39,6 +45,9 @@ impl RuleId {
             RuleId::AnthropicKeyUnknownFormat => "anthropic-key-unknown-format",
             RuleId::DotenvCommitted => "dotenv-committed",
             RuleId::DotenvUnignored => "dotenv-unignored",
+            RuleId::ClaudeLocalFileCommitted => "claude-local-file-committed",
+            RuleId::ClaudeLocalFileUnignored => "claude-local-file-unignored",
+            RuleId::AnthropicBrowserAccess => "anthropic-browser-access",
         }
     }
 
@@ -61,6 +70,13 @@ impl RuleId {
             }
             RuleId::DotenvCommitted => ".env file tracked by git",
             RuleId::DotenvUnignored => ".env file that .gitignore does not ignore",
+            RuleId::ClaudeLocalFileCommitted => "Claude Code personal file tracked by git",
+            RuleId::ClaudeLocalFileUnignored => {
+                "Claude Code personal file that .gitignore does not ignore"
+            }
+            RuleId::AnthropicBrowserAccess => {
+                "code that calls the Anthropic API from a browser (the key ships to every visitor)"
+            }
         }
     }
 
@@ -72,13 +88,32 @@ impl RuleId {
             RuleId::AnthropicApiKey | RuleId::AnthropicOauthToken | RuleId::AnthropicSessionKey => {
                 Severity::High
             }
-            RuleId::AnthropicKeyUnknownFormat | RuleId::DotenvCommitted => Severity::Medium,
-            RuleId::DotenvUnignored => Severity::Low,
+            RuleId::AnthropicKeyUnknownFormat
+            | RuleId::DotenvCommitted
+            | RuleId::ClaudeLocalFileCommitted
+            | RuleId::AnthropicBrowserAccess => Severity::Medium,
+            RuleId::DotenvUnignored | RuleId::ClaudeLocalFileUnignored => Severity::Low,
         }
     }
 
     pub fn is_credential(self) -> bool {
-        !matches!(self, RuleId::DotenvCommitted | RuleId::DotenvUnignored)
+        !matches!(
+            self,
+            RuleId::DotenvCommitted
+                | RuleId::DotenvUnignored
+                | RuleId::ClaudeLocalFileCommitted
+                | RuleId::ClaudeLocalFileUnignored
+                | RuleId::AnthropicBrowserAccess
+        )
+    }
+
+    /// A whole file git tracks (or is about to): high when it holds a
+    /// credential.
+    pub fn is_committed_file(self) -> bool {
+        matches!(
+            self,
+            RuleId::DotenvCommitted | RuleId::ClaudeLocalFileCommitted
+        )
     }
 }
 

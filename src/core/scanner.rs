@@ -10,6 +10,7 @@ use std::sync::LazyLock;
 use memchr::memmem;
 use regex::bytes::Regex;
 
+use crate::core::exposure;
 use crate::core::finding::Secret;
 use crate::core::rules::{self, RuleId};
 
@@ -47,6 +48,11 @@ pub struct Match {
     /// 1-based column, in bytes.
     pub column: u64,
     pub secret: Secret,
+    /// The variable the framework ships to the browser whose value the key
+    /// is, when its line names one just before it
+    /// ([`exposure::public_variable`]). Computed here, where the line's
+    /// bytes are; whether the path is a bundle is decided with the path.
+    pub public_variable: Option<String>,
 }
 
 /// Every credential in `bytes`, in order of position, except those on a line
@@ -77,6 +83,7 @@ pub fn scan(bytes: &[u8]) -> Vec<Match> {
             line,
             column: (offset - line_start + 1) as u64,
             secret: Secret::new(secret),
+            public_variable: exposure::public_variable(&bytes[line_start..offset]),
         });
     }
     matches
@@ -104,7 +111,7 @@ fn candidate_at(hay: &[u8]) -> Option<(RuleId, usize)> {
 }
 
 /// Whether the line that starts at `line_start` carries [`ALLOW_MARKER`].
-pub fn line_has_allow_marker(bytes: &[u8], line_start: usize) -> bool {
+pub(crate) fn line_has_allow_marker(bytes: &[u8], line_start: usize) -> bool {
     let line_end =
         memchr::memchr(b'\n', &bytes[line_start..]).map_or(bytes.len(), |i| line_start + i);
     memmem::find(&bytes[line_start..line_end], ALLOW_MARKER).is_some()
@@ -113,7 +120,7 @@ pub fn line_has_allow_marker(bytes: &[u8], line_start: usize) -> bool {
 /// Turns offsets into line numbers, looking at each byte once even when a
 /// file holds many matches (offsets arrive in increasing order).
 #[derive(Default)]
-struct LineCounter {
+pub(crate) struct LineCounter {
     counted_to: usize,
     newlines: u64,
     line_start: usize,
@@ -121,7 +128,7 @@ struct LineCounter {
 
 impl LineCounter {
     /// Start offset of the line holding `offset`, and its 1-based number.
-    fn locate(&mut self, bytes: &[u8], offset: usize) -> (usize, u64) {
+    pub(crate) fn locate(&mut self, bytes: &[u8], offset: usize) -> (usize, u64) {
         let fresh = &bytes[self.counted_to..offset];
         self.newlines += memchr::memchr_iter(b'\n', fresh).count() as u64;
         if let Some(i) = memchr::memrchr(b'\n', fresh) {

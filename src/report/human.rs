@@ -9,7 +9,7 @@ use std::io::{self, Write};
 
 use colored::{ColoredString, Colorize};
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::{Command, Report, Style};
 use crate::core::finding::{Finding, Provenance};
@@ -59,6 +59,14 @@ pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<(
             entry.secret_redacted.bold(),
             entry.rule.as_str().dimmed()
         )?;
+        if let Some(exposure) = found.iter().find_map(|f| f.exposure.as_ref()) {
+            let line = format!(
+                "EXPOSED TO BROWSERS: anyone who loads the page can read it ({}). Rotate it even \
+                 if the repository is private.",
+                escape_control(&exposure.short())
+            );
+            writeln!(out, "  {}", line.red().bold())?;
+        }
         if let Some(verification) = &entry.verification {
             let line = verification.describe();
             let line = if verification.is_live() {
@@ -108,14 +116,18 @@ pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<(
             )
             .dimmed()
         )?;
-        for f in found.iter().filter(|f| f.commit().is_some()) {
+        // A whole file is named by its header; a line (browser access) or a
+        // commit needs its own.
+        for f in found
+            .iter()
+            .filter(|f| f.commit().is_some() || f.line.is_some())
+        {
             writeln!(out, "    {}", location(f))?;
         }
         write_steps(out, &entry.steps)?;
     }
     if report.command == Command::Staged {
-        let all: Vec<&Finding> = report.findings.iter().collect();
-        write_staged_footer(out, already_committed(&all))?;
+        write_staged_footer(out, report)?;
     }
     writeln!(out)?;
     writeln!(out, "{}", summary_line(report))
@@ -129,14 +141,15 @@ fn already_committed(found: &[&Finding]) -> bool {
         .any(|f| f.provenance == Provenance::Staged { in_head: true })
 }
 
-/// The pre-commit hook's way out: what was stopped, and the two deliberate
-/// escapes.
-fn write_staged_footer(out: &mut dyn Write, already_committed: bool) -> io::Result<()> {
+/// The pre-commit hook's way out: what was stopped, and the deliberate
+/// escapes that apply to what was found.
+fn write_staged_footer(out: &mut dyn Write, report: &Report) -> io::Result<()> {
+    let found: Vec<&Finding> = report.findings.iter().collect();
     writeln!(out)?;
     writeln!(
         out,
         "{}",
-        if already_committed {
+        if already_committed(&found) {
             "Some of this is in HEAD already, so it has leaked: follow those checklists in full. \
              Then fix the staged files, `git add` them and commit again."
         } else {
@@ -144,10 +157,20 @@ fn write_staged_footer(out: &mut dyn Write, already_committed: bool) -> io::Resu
              again."
         }
     )?;
-    writeln!(
-        out,
-        "  False positive? Add `antleak:allow` to that line (in a comment) and stage it again."
-    )?;
+    if found.iter().any(|f| f.secret.is_some()) {
+        writeln!(
+            out,
+            "  A key that is not one (a test fixture)? Add `antleak:allow` to its line, in a \
+             comment, and stage it again."
+        )?;
+    }
+    if found.iter().any(|f| f.secret.is_none()) {
+        writeln!(
+            out,
+            "  A .env file meant to be committed holds no values: name it .env.example (templates \
+             are not findings), or list its path under [allow] paths in .antleak.toml."
+        )?;
+    }
     writeln!(
         out,
         "  To commit anyway, deliberately: `git commit --no-verify` skips this check."
@@ -157,7 +180,17 @@ fn write_staged_footer(out: &mut dyn Write, already_committed: bool) -> io::Resu
 fn headline(report: &Report) -> String {
     let plan = &report.remediation;
     let keys = plan.credentials.len();
-    let files = plan.dotenv_files.len();
+    let count = |rules: &[RuleId]| {
+        (plan.dotenv_files.iter())
+            .filter(|f| rules.contains(&f.rule))
+            .count()
+    };
+    let files = count(&[RuleId::DotenvCommitted, RuleId::DotenvUnignored]);
+    let claude = count(&[
+        RuleId::ClaudeLocalFileCommitted,
+        RuleId::ClaudeLocalFileUnignored,
+    ]);
+    let browser_code = count(&[RuleId::AnthropicBrowserAccess]);
     let mut parts = Vec::new();
     if keys > 0 {
         let live = plan
@@ -165,16 +198,37 @@ fn headline(report: &Report) -> String {
             .iter()
             .filter(|c| c.verification.as_ref().is_some_and(|v| v.is_live()))
             .count();
-        parts.push(match live {
-            0 => format!("{keys} leaked credential{}", plural(keys)),
-            _ => format!(
-                "{keys} leaked credential{}, {live} of them LIVE (listed first: revoke now)",
-                plural(keys)
-            ),
-        });
+        let exposed: HashSet<&str> = (report.findings.iter())
+            .filter(|f| f.exposure.is_some())
+            .filter_map(|f| f.fingerprint())
+            .collect();
+        let mut part = format!("{keys} leaked credential{}", plural(keys));
+        if !exposed.is_empty() {
+            part.push_str(&format!(
+                ", {} of them SHIPPED TO BROWSERS (readable by anyone who loads the page: \
+                 rotate even if the repository is private)",
+                exposed.len()
+            ));
+        }
+        if live > 0 {
+            part.push_str(&format!(", {live} of them LIVE (listed first: revoke now)"));
+        }
+        parts.push(part);
     }
     if files > 0 {
         parts.push(format!("{files} exposed .env file{}", plural(files)));
+    }
+    if claude > 0 {
+        parts.push(format!(
+            "{claude} exposed Claude Code personal file{}",
+            plural(claude)
+        ));
+    }
+    if browser_code > 0 {
+        parts.push(format!(
+            "{browser_code} file{} calling the Anthropic API from the browser",
+            plural(browser_code)
+        ));
     }
     let what = parts.join(" and ");
     match report.command {
@@ -192,6 +246,15 @@ fn dotenv_description(report: &Report, rule: RuleId, found: &[&Finding]) -> &'st
         }
         (Command::Staged, RuleId::DotenvCommitted) => ".env file staged for commit",
         (Command::History, RuleId::DotenvCommitted) => ".env file committed to history",
+        (Command::Staged, RuleId::ClaudeLocalFileCommitted) if already_committed(found) => {
+            "Claude Code personal file already committed (HEAD tracks it)"
+        }
+        (Command::Staged, RuleId::ClaudeLocalFileCommitted) => {
+            "Claude Code personal file staged for commit"
+        }
+        (Command::History, RuleId::ClaudeLocalFileCommitted) => {
+            "Claude Code personal file committed to history"
+        }
         _ => rule.description(),
     }
 }
@@ -208,12 +271,21 @@ fn location(f: &Finding) -> String {
     let mut place = String::new();
     if let Some(root) = &f.root {
         place.push_str(&escape_control(root));
-        place.push_str(": ");
+        // A scanned directory joins its paths into one that opens from where
+        // the command ran; a repository names what its paths are inside of.
+        place.push_str(if f.provenance == Provenance::Worktree {
+            "/"
+        } else {
+            ": "
+        });
     }
     place.push_str(&encoded_in(f));
     place.push_str(&escape_control(&f.path));
     if let (Some(line), Some(column)) = (f.line, f.column) {
         place.push_str(&format!(":{line}:{column}"));
+    }
+    if let Some(exposure) = &f.exposure {
+        place.push_str(&format!("  ({})", escape_control(&exposure.short())));
     }
     match &f.provenance {
         Provenance::Staged { in_head: true } => {
@@ -266,19 +338,15 @@ fn severity(severity: Severity) -> ColoredString {
 
 fn summary_line(report: &Report) -> String {
     let s = &report.summary;
-    let scanned = if s.files_scanned > 0 || s.blobs_scanned == 0 {
-        format!(
-            "{} file{}",
-            s.files_scanned,
-            plural(s.files_scanned as usize)
-        )
-    } else {
-        format!(
-            "{} blob{}",
-            s.blobs_scanned,
-            plural(s.blobs_scanned as usize)
-        )
+    // One count, named for what the command reads: a history blob is one
+    // version of a file.
+    let count = s.files_scanned + s.blobs_scanned;
+    let what = match report.command {
+        Command::Scan => "file",
+        Command::Staged => "staged file",
+        Command::History => "file version",
     };
+    let scanned = format!("{count} {what}{}", plural(count as usize));
     let mut line = format!(
         "{} finding{} · {scanned} · {:.1} MB · {:.2} s",
         s.findings,

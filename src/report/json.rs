@@ -62,6 +62,9 @@ struct JsonFinding<'a> {
     date: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     still_in_head: Option<bool>,
+    /// `"browser"`: the key ships to every visitor of a site.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exposure: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -219,5 +222,6 @@ fn finding(f: &Finding, show_secrets: bool) -> JsonFinding<'_> {
         author: f.commit().map(|c| c.author.as_str()),
         date: f.commit().map(|c| c.date.as_str()),
         still_in_head: f.provenance.in_head(),
+        exposure: f.exposure.as_ref().map(|e| e.as_str()),
     }
 }

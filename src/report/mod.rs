@@ -12,9 +12,10 @@ pub mod json;
 pub mod sarif;
 pub mod saved;
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
@@ -63,6 +64,17 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub remediation: Plan,
     pub summary: Summary,
+    pub uri_base: Option<UriBase>,
+}
+
+/// Where the files of a report are, for consumers that resolve paths from
+/// the repository root (SARIF's `originalUriBaseIds`): the repository root
+/// (or the scanned directory outside a repository), and for each scanned
+/// root, by the `root` its findings carry, the path from there to it.
+#[derive(Debug)]
+pub struct UriBase {
+    pub dir: PathBuf,
+    pub prefixes: HashMap<Option<String>, String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -134,7 +146,7 @@ fn write_atomically(
     }
     // The error names the kind only: the temporary file's name means nothing
     // to the user.
-    let mut file = tempfile::NamedTempFile::new_in(dir)
+    let mut file = temporary_beside(target, dir)
         .map_err(|err| io::Error::from(err.kind()))
         .with_context(|| format!("{}: cannot create output file", shown.display()))?;
     let mut out = io::BufWriter::new(file.as_file_mut());
@@ -145,6 +157,31 @@ fn write_atomically(
     file.persist(target)
         .with_context(|| format!("{}: cannot write output", shown.display()))?;
     Ok(())
+}
+
+/// A temporary file in `dir` that will replace `target`, with the mode the
+/// replaced file had, or for a new file the mode the umask gives (reports
+/// hold no secret; tempfile's private 0600 would surprise whoever reads the
+/// report next, a CI artifact upload among them).
+fn temporary_beside(target: &Path, dir: &Path) -> io::Result<tempfile::NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = match fs::metadata(target) {
+            Ok(meta) => meta.permissions().mode() & 0o7777,
+            // open(2) applies the umask to this.
+            Err(_) => 0o666,
+        };
+        builder.permissions(fs::Permissions::from_mode(mode));
+    }
+    let file = builder.tempfile_in(dir)?;
+    #[cfg(unix)]
+    if let Ok(meta) = fs::metadata(target) {
+        // The umask applied at creation too; the old file's mode wins.
+        fs::set_permissions(file.path(), meta.permissions())?;
+    }
+    Ok(file)
 }
 
 fn write_in_place(

@@ -20,7 +20,7 @@ use serde_sarif::sarif::{
 };
 use sha2::{Digest, Sha256};
 
-use super::Report;
+use super::{Command, Report};
 use crate::core::finding::{Finding, Provenance};
 use crate::core::remediation;
 use crate::core::rules::{RuleId, Severity};
@@ -42,15 +42,21 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 .collect::<Vec<_>>(),
         )
         .build();
-    let results: Vec<SarifResult> = report
-        .findings
-        .iter()
-        .map(|f| result(f, &report.remediation))
-        .collect();
+    let results: Vec<SarifResult> = report.findings.iter().map(|f| result(f, report)).collect();
     let mut run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .results(results)
         .build();
+    if let Some(base) = &report.uri_base {
+        let mut dir = base.dir.to_string_lossy().replace('\\', "/");
+        if !dir.ends_with('/') {
+            dir.push('/');
+        }
+        let root = ArtifactLocation::builder()
+            .uri(format!("file://{}", percent_encode_path(&dir)))
+            .build();
+        run.original_uri_base_ids = Some(BTreeMap::from([(URI_BASE_ID.to_string(), root)]));
+    }
     // An incomplete scan says so, with what was not scanned and why.
     if !report.summary.unscanned.is_empty() {
         let notes = report.summary.unscanned.iter().map(|u| {
@@ -112,7 +118,11 @@ fn descriptor(rule: RuleId) -> ReportingDescriptor {
         .build()
 }
 
-fn result(finding: &Finding, plan: &remediation::Plan) -> SarifResult {
+/// The name under which `originalUriBaseIds` holds the repository root.
+const URI_BASE_ID: &str = "SRCROOT";
+
+fn result(finding: &Finding, report: &Report) -> SarifResult {
+    let plan = &report.remediation;
     let verification = verdict::of(plan, finding);
     let mut region = Region::builder().build();
     region.start_line = finding.line.map(|l| l as i64);
@@ -121,8 +131,13 @@ fn result(finding: &Finding, plan: &remediation::Plan) -> SarifResult {
         .column
         .zip(finding.secret.as_ref())
         .map(|(c, s)| (c + s.byte_len() as u64) as i64);
+    let (uri, from_root) = uri(finding, report);
+    let mut artifact = ArtifactLocation::builder().uri(uri).build();
+    if from_root {
+        artifact.uri_base_id = Some(URI_BASE_ID.to_string());
+    }
     let mut physical = PhysicalLocation::builder()
-        .artifact_location(ArtifactLocation::builder().uri(uri(finding)).build())
+        .artifact_location(artifact)
         .build();
     if finding.line.is_none() {
         // A whole-file finding (`.env`): code scanning wants a region, and
@@ -158,6 +173,14 @@ fn result(finding: &Finding, plan: &remediation::Plan) -> SarifResult {
         Some(v) if v.is_live() => "LIVE (the API accepts it): ",
         _ => "",
     };
+    let exposed = match &finding.exposure {
+        Some(exposure) => format!(
+            "EXPOSED TO BROWSERS (ships to every visitor of the site: {}; rotate it even if the \
+             repository is private, and move the API call to a server route): ",
+            exposure.reason()
+        ),
+        None => String::new(),
+    };
     let stored = match (&finding.member[..], &finding.encoding[..]) {
         ([], []) => String::new(),
         (member, encoding) => format!(
@@ -176,8 +199,8 @@ fn result(finding: &Finding, plan: &remediation::Plan) -> SarifResult {
         ),
     };
     let message = format!(
-        "{live}{what}{stored}{since}. See the rule help for the recovery checklist: revoke, regenerate, update \
-         .env, restart, audit usage."
+        "{live}{exposed}{what}{stored}{since}. See the rule help for the recovery checklist: revoke, \
+         regenerate, update .env, restart, audit usage."
     );
     let mut partial = BTreeMap::new();
     partial.insert(FINGERPRINT_KEY.to_string(), fingerprint);
@@ -195,12 +218,39 @@ fn result(finding: &Finding, plan: &remediation::Plan) -> SarifResult {
         .build()
 }
 
-/// The result's path; with several scanned roots, the root is prepended.
-fn uri(finding: &Finding) -> String {
-    match &finding.root {
-        Some(root) => format!("{}/{}", root.trim_end_matches('/'), finding.outer_path()),
-        None => finding.outer_path().to_string(),
+/// The result's path, and whether it is relative to the repository root
+/// (`SRCROOT`): so it is whenever the report knows where the root is,
+/// whatever directory was scanned; otherwise the finding's root is prepended.
+/// A finding in an archive member points at the archive (the file a
+/// repository holds); its properties name the member.
+fn uri(finding: &Finding, report: &Report) -> (String, bool) {
+    let path = finding.outer_path();
+    let joined = || match &finding.root {
+        Some(root) => format!("{}/{}", root.trim_end_matches('/'), path),
+        None => path.to_string(),
+    };
+    match (&report.uri_base, report.command) {
+        (Some(base), Command::Scan) => match base.prefixes.get(&finding.root) {
+            Some(prefix) => (format!("{prefix}{path}"), true),
+            None => (joined(), false),
+        },
+        // One repository: its paths are already relative to its root.
+        (Some(_), _) => (path.to_string(), true),
+        (None, _) => (joined(), false),
     }
+}
+
+/// A file system path as the path of a `file://` URI: what is not
+/// unreserved or `/` is percent-encoded.
+fn percent_encode_path(path: &str) -> String {
+    path.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 fn properties(finding: &Finding, plan: &remediation::Plan) -> BTreeMap<String, serde_json::Value> {
@@ -218,6 +268,9 @@ fn properties(finding: &Finding, plan: &remediation::Plan) -> BTreeMap<String, s
     }
     if !finding.encoding.is_empty() {
         props.insert("encoding".to_string(), json!(finding.encoding));
+    }
+    if let Some(exposure) = &finding.exposure {
+        props.insert("exposure".to_string(), json!(exposure.as_str()));
     }
     if let Some(secret) = &finding.secret {
         props.insert("secret_redacted".to_string(), json!(secret.redacted()));

@@ -15,10 +15,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::core::browser_access::{self, Signal};
 use crate::core::detect::{self, Detection, Found, Limits, Unexpanded};
 use crate::core::finding::{Finding, Provenance, Unscanned};
 use crate::core::rules::{self, DotenvKind, RuleId, Severity};
 use crate::core::sync::lock;
+use crate::core::{claude_files, exposure};
 
 /// Counters shared by the worker threads of a scan, and the limits every
 /// blob is detected under.
@@ -94,9 +96,9 @@ pub fn root_label(roots: &[PathBuf], root: &Path) -> Option<String> {
     (roots.len() > 1).then(|| root.to_string_lossy().into_owned())
 }
 
-/// Reads one git blob straight from the object database and detects in it,
+/// Reads one git blob straight from the object database and scans it,
 /// counting it in `stats`; a blob that cannot be read is a warning naming it
-/// (and the path it was found at) and a count, and yields nothing.
+/// (and the path it was found at) and a count, and yields no match.
 pub fn scan_git_blob(
     repo: &git2::Repository,
     blob: git2::Oid,
@@ -120,6 +122,81 @@ pub fn scan_git_blob(
     }
 }
 
+/// The findings for one blob or file: one per credential match, plus the
+/// whole-file finding (a `.env`, a Claude Code personal file: see
+/// [`file_rules`]) when `dotenv_rule` says the file itself is a problem.
+pub fn findings_for(
+    path: &str,
+    provenance: &Provenance,
+    matches: Vec<Found>,
+    dotenv_rule: Option<RuleId>,
+) -> Vec<Finding> {
+    let holds_credential = !matches.is_empty();
+    let mut findings: Vec<Finding> = matches
+        .into_iter()
+        .map(|m| credential_finding(path, provenance.clone(), m))
+        .collect();
+    if let Some(rule) = dotenv_rule {
+        findings.push(dotenv_finding(
+            path,
+            provenance.clone(),
+            rule,
+            holds_credential,
+        ));
+    }
+    findings
+}
+
+/// A credential at `path`: critical when it ships to the browser (see
+/// [`exposure::of`]), whatever its rule says.
+pub fn credential_finding(path: &str, provenance: Provenance, m: Found) -> Finding {
+    let path = member_path(path, &m.member);
+    let exposure = exposure::of(&path, m.public_variable.as_deref());
+    let severity = match exposure {
+        Some(_) => Severity::Critical,
+        None => m.rule.base_severity(),
+    };
+    Finding {
+        rule: m.rule,
+        severity,
+        provenance,
+        path,
+        root: None,
+        line: Some(m.line),
+        column: Some(m.column),
+        secret: Some(m.secret),
+        exposure,
+        encoding: m.encoding,
+        member: m.member,
+    }
+}
+
+/// The `anthropic-browser-access` findings of a blob at `path`: none where
+/// the rule does not apply ([`browser_access::applies_to`]).
+pub fn signal_findings(path: &str, provenance: &Provenance, signals: Vec<Signal>) -> Vec<Finding> {
+    if signals.is_empty() || !browser_access::applies_to(path) {
+        return Vec::new();
+    }
+    signals
+        .into_iter()
+        .map(|s| Finding {
+            rule: s.rule,
+            severity: s.rule.base_severity(),
+            provenance: provenance.clone(),
+            path: path.to_string(),
+            root: None,
+            line: Some(s.line),
+            column: Some(s.column),
+            secret: None,
+            exposure: None,
+            encoding: Vec::new(),
+            member: Vec::new(),
+        })
+        .collect()
+}
+
+/// The whole-file rules of a path, `(committed, unignored)`: a `.env`-style
+/// file, or one of Claude Code's personal files.
 /// A member of an archive at `path`, as reports name it: `outer!member`,
 /// nested as `a.zip!b.jar!c.properties`.
 pub fn member_path(path: &str, member: &[String]) -> String {
@@ -129,69 +206,55 @@ pub fn member_path(path: &str, member: &[String]) -> String {
         .join("!")
 }
 
-/// The findings for one blob or file: one per credential found, plus one
-/// for the file if it is a `.env` file and for each `.env` member of an
-/// archive it is, of the rule `exposure` gives for this file (`None`: not a
-/// problem, e.g. ignored; asked only when there is such a `.env`).
-pub fn findings_for(
+/// A `.env` finding for each `.env` member of the archive at `path`, of
+/// `rule` (the rule a `.env` at the archive's own place would have): high
+/// when that member holds a credential of `matches`.
+pub fn member_dotenv_findings(
     path: &str,
     provenance: &Provenance,
-    detection: Detection,
-    exposure: impl FnOnce() -> Option<RuleId>,
+    detection: &Detection,
+    rule: impl FnOnce() -> Option<RuleId>,
 ) -> Vec<Finding> {
-    let holds = |member: &[String]| detection.found.iter().any(|f| f.member == member);
-    let mut dotenvs: Vec<&[String]> = Vec::new();
-    if is_dotenv_path(path) {
-        dotenvs.push(&[]);
-    }
-    let members = detection.members.iter();
-    dotenvs.extend(
-        members
-            .filter(|m| m.last().is_some_and(|n| is_dotenv_path(n)))
-            .map(Vec::as_slice),
-    );
-    let mut findings: Vec<Finding> = Vec::new();
-    if let (false, Some(rule)) = (dotenvs.is_empty(), exposure()) {
-        for member in dotenvs {
-            let mut finding = dotenv_finding(path, provenance.clone(), rule, holds(member));
+    let dotenvs: Vec<&Vec<String>> = (detection.members.iter())
+        .filter(|m| m.last().is_some_and(|name| is_dotenv_path(name)))
+        .collect();
+    let Some(rule) = (!dotenvs.is_empty()).then(rule).flatten() else {
+        return Vec::new();
+    };
+    dotenvs
+        .into_iter()
+        .map(|member| {
+            let holds = detection.matches.iter().any(|m| &m.member == member);
+            let mut finding = dotenv_finding(path, provenance.clone(), rule, holds);
             finding.path = member_path(path, member);
-            finding.member = member.to_vec();
-            findings.push(finding);
-        }
-    }
-    findings.extend(
-        detection
-            .found
-            .into_iter()
-            .map(|f| credential_finding(path, provenance.clone(), f)),
-    );
-    findings
+            finding.member = member.clone();
+            finding
+        })
+        .collect()
 }
 
-pub fn credential_finding(path: &str, provenance: Provenance, f: Found) -> Finding {
-    Finding {
-        rule: f.rule,
-        severity: f.rule.base_severity(),
-        provenance,
-        path: member_path(path, &f.member),
-        root: None,
-        line: Some(f.line),
-        column: Some(f.column),
-        secret: Some(f.secret),
-        encoding: f.encoding,
-        member: f.member,
+pub fn file_rules(path: &str) -> Option<(RuleId, RuleId)> {
+    if is_dotenv_path(path) {
+        Some((RuleId::DotenvCommitted, RuleId::DotenvUnignored))
+    } else if claude_files::of_path(path).is_some() {
+        Some((
+            RuleId::ClaudeLocalFileCommitted,
+            RuleId::ClaudeLocalFileUnignored,
+        ))
+    } else {
+        None
     }
 }
 
-/// A `.env`-style file that git tracks (or could): high when it holds a
-/// credential.
+/// A whole file that git tracks (or could): a `.env`-style file or a Claude
+/// Code personal file; high when a committed one holds a credential.
 pub fn dotenv_finding(
     path: &str,
     provenance: Provenance,
     rule: RuleId,
     holds_credential: bool,
 ) -> Finding {
-    let severity = if rule == RuleId::DotenvCommitted && holds_credential {
+    let severity = if rule.is_committed_file() && holds_credential {
         Severity::High
     } else {
         rule.base_severity()

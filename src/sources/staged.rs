@@ -21,7 +21,9 @@ use std::collections::HashSet;
 use anyhow::{Context, Result};
 use git2::{Delta, DiffOptions, ErrorCode, FileMode, Oid, Repository, Tree};
 
-use super::{Stats, findings_for, scan_git_blob};
+use super::{
+    Stats, file_rules, findings_for, member_dotenv_findings, scan_git_blob, signal_findings,
+};
 use crate::core::finding::{Finding, Provenance, Secret};
 use crate::core::rules::RuleId;
 
@@ -82,26 +84,28 @@ fn scan_blob(
     path: &str,
     stats: &Stats,
 ) -> Vec<Finding> {
+    let dotenv_rule = file_rules(path).map(|(committed, _)| committed);
     // An unreadable blob has no matches, but staging a .env file is a
     // finding whatever its content.
-    let matches = scan_git_blob(repo, id, path, stats);
-    let committed: HashSet<Secret> = match in_head {
-        Some(old) if !matches.found.is_empty() => scan_git_blob(repo, old, path, stats)
-            .found
-            .into_iter()
-            .map(|m| m.secret)
-            .collect(),
-        _ => HashSet::new(),
-    };
-    let mut findings = findings_for(
-        path,
-        &Provenance::Staged { in_head: false },
-        matches,
-        || Some(RuleId::DotenvCommitted),
-    );
+    let detection = scan_git_blob(repo, id, path, stats);
+    let (mut committed, mut signal_in_head) = (HashSet::<Secret>::new(), false);
+    if let Some(old) = in_head
+        && !(detection.matches.is_empty() && detection.signals.is_empty())
+    {
+        let old = scan_git_blob(repo, old, path, stats);
+        committed = old.matches.into_iter().map(|m| m.secret).collect();
+        signal_in_head = !old.signals.is_empty();
+    }
+    let provenance = Provenance::Staged { in_head: false };
+    let committed_rule = || Some(RuleId::DotenvCommitted);
+    let members = member_dotenv_findings(path, &provenance, &detection, committed_rule);
+    let mut findings = findings_for(path, &provenance, detection.matches, dotenv_rule);
+    findings.extend(members);
+    findings.extend(signal_findings(path, &provenance, detection.signals));
     for finding in &mut findings {
         let in_head = match &finding.secret {
             Some(secret) => committed.contains(secret),
+            None if finding.rule == RuleId::AnthropicBrowserAccess => signal_in_head,
             None => in_head.is_some(),
         };
         finding.provenance = Provenance::Staged { in_head };

@@ -10,7 +10,15 @@
 //! never yielded by the walker, yet its content is in the repository: after
 //! the walk, every tracked file the walker did not yield is scanned too. And a
 //! yielded `.env` file is `dotenv-committed` when git tracks it, or
-//! `dotenv-unignored` when git would let someone `git add` it.
+//! `dotenv-unignored` when git would let someone `git add` it (Claude Code's
+//! personal files likewise: `claude-local-file-committed`/`-unignored`).
+//!
+//! A directory the user names although `.gitignore` ignores it (`antleak scan
+//! dist/` after a build) is scanned whole, its own ignored folders included:
+//! the ignore files decide what to skip inside a tree the user did not name,
+//! not the tree the user asked for. The walker alone scans a directory named
+//! although ignored (`dist/`), but not one whose contents are (`dist/*`), nor
+//! the folders inside it that ignore rules name (`assets/`).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,10 +27,11 @@ use std::sync::{Mutex, PoisonError};
 use anyhow::{Context, Result, bail};
 use ignore::{WalkBuilder, WalkState};
 
-use super::{Stats, findings_for};
-use crate::core::detect::{self, Detection};
+use super::{Stats, file_rules, findings_for, member_dotenv_findings, signal_findings};
+use crate::core::detect;
+use crate::core::exposure::{self, Exposure};
 use crate::core::finding::{Finding, Provenance};
-use crate::core::rules::RuleId;
+use crate::core::rules::{RuleId, Severity};
 use crate::core::sync::lock;
 
 pub struct Options {
@@ -41,12 +50,27 @@ pub fn scan(roots: &[PathBuf], options: &Options, stats: &Stats) -> Result<Vec<F
             bail!("{}: not a file or directory", root.display());
         }
         let mut found = scan_root(root, metadata.is_dir(), options, stats)?;
-        if let Some(label) = super::root_label(roots, root) {
+        if let Some(label) = root_label(roots, root, metadata.is_dir()) {
             found.iter_mut().for_each(|f| f.root = Some(label.clone()));
         }
         findings.append(&mut found);
     }
     Ok(findings)
+}
+
+/// The `root` of a scanned root's findings: the directory their paths are
+/// relative to, as the user wrote it, so that `root/path` opens the file from
+/// where the command ran (`scan src` reports `src` + `app/k.py`). Absent
+/// when that is the current directory and the only root.
+pub fn root_label(roots: &[PathBuf], root: &Path, is_dir: bool) -> Option<String> {
+    let base = base_dir(root, is_dir);
+    let text = base
+        .to_string_lossy()
+        .replace(std::path::MAIN_SEPARATOR, "/");
+    let text = text.trim_end_matches('/');
+    let text = text.strip_prefix("./").unwrap_or(text);
+    let text = if text.is_empty() { "." } else { text };
+    (roots.len() > 1 || text != ".").then(|| text.to_string())
 }
 
 /// The directory a root's findings are relative to: the root itself, or for
@@ -65,12 +89,22 @@ pub fn base_dir(root: &Path, is_dir: bool) -> PathBuf {
 fn scan_root(root: &Path, is_dir: bool, options: &Options, stats: &Stats) -> Result<Vec<Finding>> {
     let base = base_dir(root, is_dir);
     let repo = GitContext::open(&base)?;
+    // A directory named although ignored is scanned whole (module docs).
+    let named_ignored = is_dir && repo.as_ref().is_some_and(|r| r.ignores_contents(stats));
+    let walker = walker(
+        root,
+        &Options {
+            no_ignore: options.no_ignore || named_ignored,
+            ..*options
+        },
+    );
+    let context = PathContext::new(repo.as_ref(), &base);
     let found = Mutex::new(Vec::new());
-    let walker = walker(root, options);
     walker.run(|| {
         let mut buf = Vec::new();
         let found = &found;
         let repo = &repo;
+        let context = &context;
         let base = &base;
         Box::new(move |entry| {
             let Some(entry) = stats.walked(entry) else {
@@ -83,12 +117,19 @@ fn scan_root(root: &Path, is_dir: bool, options: &Options, stats: &Stats) -> Res
             }
             let rel = relative(base, entry.path());
             let tracked = repo.as_ref().is_some_and(|r| r.mark_seen(&rel));
-            let exposure = || match repo {
+            let dotenv_rule = match (file_rules(&context.path(&rel)), repo) {
+                (Some((committed, _)), Some(_)) if tracked => Some(committed),
+                (Some((_, unignored)), Some(r)) if !r.is_ignored(&rel, stats) => Some(unignored),
+                _ => None,
+            };
+            // The rule of a `.env` inside this file, if it is an archive.
+            let member_rule = || match repo {
                 Some(_) if tracked => Some(RuleId::DotenvCommitted),
                 Some(r) if !r.is_ignored(&rel, stats) => Some(RuleId::DotenvUnignored),
                 _ => None,
             };
-            let mut result = scan_file(entry.path(), &rel, exposure, &mut buf, stats);
+            let rules = (dotenv_rule, member_rule);
+            let mut result = scan_file(entry.path(), &rel, context, rules, &mut buf, stats);
             if !result.is_empty() {
                 lock(found).append(&mut result);
             }
@@ -105,8 +146,9 @@ fn scan_root(root: &Path, is_dir: bool, options: &Options, stats: &Stats) -> Res
             // Only files present in the work tree: a tracked file deleted from
             // disk has nothing to read here (`history` sees it).
             if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
-                let tracked = || Some(RuleId::DotenvCommitted);
-                findings.extend(scan_file(&path, &rel, tracked, &mut buf, stats));
+                let rule = file_rules(&context.path(&rel)).map(|(committed, _)| committed);
+                let rules = (rule, || Some(RuleId::DotenvCommitted));
+                findings.extend(scan_file(&path, &rel, &context, rules, &mut buf, stats));
             }
         }
     }
@@ -126,10 +168,36 @@ fn walker(root: &Path, options: &Options) -> ignore::WalkParallel {
     builder.build_parallel()
 }
 
+/// Where the files of a root sit, for the rules that read a path: from the
+/// work tree's root in a repository (`dist/` + `assets/app.js`, so that
+/// `scan dist/` still knows a Vite bundle), else from the file system root.
+struct PathContext {
+    prefix: String,
+}
+
+impl PathContext {
+    fn new(repo: Option<&GitContext>, base: &Path) -> PathContext {
+        let prefix = match repo {
+            Some(repo) => repo.prefix.clone(),
+            None => match base.canonicalize() {
+                Ok(dir) => format!("{}/", relative(Path::new(""), &dir).trim_end_matches('/')),
+                Err(_) => String::new(),
+            },
+        };
+        PathContext { prefix }
+    }
+
+    fn path(&self, rel: &str) -> String {
+        format!("{}{rel}", self.prefix)
+    }
+}
+
 fn scan_file(
     path: &Path,
     rel: &str,
-    exposure: impl FnOnce() -> Option<RuleId>,
+    context: &PathContext,
+    // The file's own whole-file rule, and the rule of a `.env` member of it.
+    (dotenv_rule, member_rule): (Option<RuleId>, impl FnOnce() -> Option<RuleId>),
     buf: &mut Vec<u8>,
     stats: &Stats,
 ) -> Vec<Finding> {
@@ -140,12 +208,29 @@ fn scan_file(
             Stats::add(&stats.files, 1);
             Stats::add(&stats.bytes, detection.bytes);
             stats.unexpanded(rel, &detection.unexpanded);
-            findings_for(rel, &Provenance::Worktree, detection, exposure)
+            let provenance = Provenance::Worktree;
+            let members = member_dotenv_findings(rel, &provenance, &detection, member_rule);
+            let mut findings = findings_for(rel, &provenance, detection.matches, dotenv_rule);
+            findings.extend(members);
+            let has_key = findings.iter().any(|f| f.secret.is_some());
+            if has_key || !detection.signals.is_empty() {
+                let full = context.path(rel);
+                if has_key && exposure::is_bundle_path(&full) {
+                    for f in findings.iter_mut().filter(|f| f.secret.is_some()) {
+                        f.exposure.get_or_insert(Exposure::Bundle);
+                        f.severity = Severity::Critical;
+                    }
+                }
+                if crate::core::browser_access::applies_to(&full) {
+                    findings.extend(signal_findings(rel, &provenance, detection.signals));
+                }
+            }
+            findings
         }
         Err(err) => {
             stats.unreadable(&path.display().to_string(), err);
             // The file cannot be read, but git's view of it still holds.
-            findings_for(rel, &Provenance::Worktree, Detection::default(), exposure)
+            findings_for(rel, &Provenance::Worktree, Vec::new(), dotenv_rule)
         }
     }
 }
@@ -246,6 +331,14 @@ impl GitContext {
                 false
             }
         }
+    }
+
+    /// Whether `.gitignore` ignores the scanned directory, or whatever it
+    /// holds (`dist/`, `dist/*`, `dist/**`): checked on the directory and on
+    /// a name in it that no file needs to have.
+    fn ignores_contents(&self, stats: &Stats) -> bool {
+        !self.prefix.is_empty()
+            && (self.is_ignored("", stats) || self.is_ignored("antleak-probe", stats))
     }
 
     /// Tracked files the walker never yielded: ignored although tracked.

@@ -13,6 +13,7 @@ use flate2::read::MultiGzDecoder;
 use super::archive::{self, Kind, Metered};
 use super::literals::{self, Form};
 use super::{Detection, Found, Limits, Step, Unexpanded, b64, units};
+use crate::core::browser_access;
 use crate::core::finding::Secret;
 use crate::core::rules::RuleId;
 use crate::core::scanner;
@@ -40,6 +41,7 @@ struct Pending {
     rule: RuleId,
     secret: Secret,
     encoding: Vec<Step>,
+    public_variable: Option<String>,
 }
 
 /// A key placed in the file being walked, at `offset` of it.
@@ -52,6 +54,9 @@ pub fn detect(bytes: &[u8], limits: &Limits) -> Detection {
     let ctx = Ctx::new(limits);
     let placed = file(&ctx, bytes, 0, true);
     ctx.push(placed.into_iter().map(|p| p.found));
+    if archive::sniff(bytes).is_none() {
+        ctx.out.borrow_mut().signals = browser_access::find(bytes);
+    }
     ctx.finish(bytes.len() as u64)
 }
 
@@ -88,12 +93,12 @@ impl<'l> Ctx<'l> {
     }
 
     fn push(&self, found: impl IntoIterator<Item = Found>) {
-        self.out.borrow_mut().found.extend(found);
+        self.out.borrow_mut().matches.extend(found);
     }
 
     fn finish(self, bytes: u64) -> Detection {
         let mut out = self.out.into_inner();
-        out.found
+        out.matches
             .sort_by(|a, b| (&a.member, a.line, a.column).cmp(&(&b.member, b.line, b.column)));
         out.bytes = bytes;
         out
@@ -165,6 +170,7 @@ fn text(ctx: &Ctx, bytes: &[u8], depth: u32) -> Vec<Pending> {
                     rule: m.rule,
                     secret: m.secret,
                     encoding: Vec::new(),
+                    public_variable: m.public_variable,
                 }));
             }
             Form::Plain => {}
@@ -252,6 +258,7 @@ fn place(ctx: &Ctx, bytes: &[u8], mut pending: Vec<Pending>) -> Vec<Placed> {
                 line,
                 column: (p.offset - line_start + 1) as u64,
                 offset: p.offset as u64,
+                public_variable: p.public_variable,
             },
         });
     }
@@ -316,6 +323,18 @@ fn stream(ctx: &Ctx, reader: &mut dyn Read, depth: u32, buf: &mut Vec<u8>) -> io
             let cut = buf.len().saturating_sub(MARGIN);
             memchr::memrchr(b'\n', &buf[..cut]).map_or(cut, |i| i + 1)
         };
+        if depth == 0 {
+            let signals = browser_access::find(buf).into_iter();
+            let mut signals: Vec<_> = signals.filter(|s| s.offset < settled).collect();
+            for s in &mut signals {
+                if s.line == 1 {
+                    s.column += column_before;
+                }
+                s.line += lines_before;
+                s.offset += before as usize;
+            }
+            ctx.out.borrow_mut().signals.extend(signals);
+        }
         let placed = file(ctx, buf, depth, false);
         ctx.push(placed.into_iter().filter(|p| p.offset < settled).map(|p| {
             let mut found = p.found;

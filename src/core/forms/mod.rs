@@ -45,6 +45,7 @@ use std::io::{self, Read};
 
 use serde::Serialize;
 
+use crate::core::browser_access::Signal;
 use crate::core::finding::Secret;
 use crate::core::rules::RuleId;
 
@@ -119,6 +120,11 @@ pub struct Found {
     pub column: u64,
     /// Byte offset of that character in the innermost file.
     pub offset: u64,
+    /// The browser-shipped variable whose value the key is, when its line
+    /// (in the text the scanner saw) names one ([`Match::public_variable`]).
+    ///
+    /// [`Match::public_variable`]: crate::core::scanner::Match::public_variable
+    pub public_variable: Option<String>,
 }
 
 /// Something a limit kept from being expanded: the first member it happened
@@ -135,8 +141,12 @@ pub struct Unexpanded {
 /// Everything [`detect`] learnt about one blob.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Detection {
-    /// In order of member, then position; deterministic for given bytes.
-    pub found: Vec<Found>,
+    /// Credentials, in order of member, then position; deterministic for
+    /// given bytes.
+    pub matches: Vec<Found>,
+    /// What the blob's own text shows of browser access (not looked for
+    /// inside archives or encodings), in order of position.
+    pub signals: Vec<Signal>,
     /// Every file member of every archive expanded, so that callers can flag
     /// a `.env` inside an archive.
     pub members: Vec<Vec<String>>,

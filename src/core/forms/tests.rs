@@ -22,7 +22,7 @@ fn key(seed: u64) -> String {
 type Row = (Secret, Vec<String>, Vec<Step>, u64, u64);
 
 fn rows(d: &Detection) -> Vec<Row> {
-    d.found
+    d.matches
         .iter()
         .map(|f| {
             let s = f.secret.clone();
@@ -297,7 +297,7 @@ fn bad_input_is_no_finding() {
         vec![0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff, 1, 2, 3],
     ] {
         let d = detect(&bytes, &Limits::default());
-        assert!(d.found.iter().all(|f| f.secret.expose() == k), "{d:?}");
+        assert!(d.matches.iter().all(|f| f.secret.expose() == k), "{d:?}");
     }
 }
 
@@ -330,14 +330,14 @@ fn a_zip_bomb_stops_at_the_inflate_budget_and_says_so() {
     );
     // The member after it is deflated too, past the budget: counted, not read.
     assert_eq!(u.count, 2);
-    assert!(d.found.is_empty());
+    assert!(d.matches.is_empty());
     // Stored, it is read: a budget of inflated bytes does not hide it.
     let zip = zip_of(&[("a.txt", k.as_bytes())], ::zip::CompressionMethod::Stored);
     let none = Limits {
         max_inflated_bytes: 0,
         ..Limits::default()
     };
-    assert_eq!(detect(&zip, &none).found.len(), 1);
+    assert_eq!(detect(&zip, &none).matches.len(), 1);
 }
 
 #[test]
@@ -352,7 +352,11 @@ fn inputs_full_of_literals_stay_linear() {
     ] {
         let text = unit.repeat((4 << 20) / unit.len());
         let start = Instant::now();
-        assert!(detect(text.as_bytes(), &Limits::default()).found.is_empty());
+        assert!(
+            detect(text.as_bytes(), &Limits::default())
+                .matches
+                .is_empty()
+        );
         assert!(
             start.elapsed() < Duration::from_secs(10),
             "{unit:?}: {:?}",
@@ -394,8 +398,8 @@ fn a_doubling_nest_is_bounded_by_depth_and_members() {
     assert_eq!(d.unexpanded[0].member.len(), 8);
     // Shallow enough, the key is found on every path.
     let d = detect(&doubling_zip(3, &k), &Limits::default());
-    assert_eq!(d.found.len(), 8);
-    assert_eq!(d.found[0].member, ["a.zip", "a.zip", "a.zip", "key.txt"]);
+    assert_eq!(d.matches.len(), 8);
+    assert_eq!(d.matches[0].member, ["a.zip", "a.zip", "a.zip", "key.txt"]);
     assert!(d.unexpanded.is_empty());
     let few = Limits {
         max_archive_members: 5,
@@ -423,7 +427,7 @@ fn windows_keep_lines_columns_and_keys_across_boundaries() {
     let d = detect_reader(&data[..], &Limits::default(), &mut Vec::new()).unwrap();
     assert_eq!(d.bytes, data.len() as u64);
     let got: Vec<(u64, u64, &str)> = d
-        .found
+        .matches
         .iter()
         .map(|f| (f.line, f.column, f.secret.expose()))
         .collect();
@@ -449,7 +453,7 @@ fn a_wrapped_base64_run_across_a_window_edge_is_found() {
         data[lead - 1] = b'\n';
         data.extend_from_slice(block.as_bytes());
         let d = detect_reader(&data[..], &Limits::default(), &mut Vec::new()).unwrap();
-        let got: Vec<(u64, u64)> = d.found.iter().map(|f| (f.line, f.column)).collect();
+        let got: Vec<(u64, u64)> = d.matches.iter().map(|f| (f.line, f.column)).collect();
         // Character 400 (byte 300) starts line 2 + 400 / 76 of the block.
         assert_eq!(got, vec![(2 + 400 / 76, 3 + 400 % 76)], "{lead}");
     }
@@ -497,8 +501,8 @@ fn streams_expand_archives_and_bound_what_they_hold() {
     let d = detect_reader(&zip[..], &small, &mut Vec::new()).unwrap();
     assert_eq!(d.unexpanded[0].limit, "max_archive_bytes");
     // Still found, as raw bytes of the zip.
-    assert_eq!(d.found.len(), 1);
-    assert!(d.found[0].member.is_empty());
+    assert_eq!(d.matches.len(), 1);
+    assert!(d.matches[0].member.is_empty());
 }
 
 proptest! {

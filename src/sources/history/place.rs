@@ -1,5 +1,13 @@
 //! Each blob's matches placed at every path it appeared at, with the
 //! earliest commit that brought them there, and whether HEAD still holds them.
+//!
+//! Browser access (`anthropic-browser-access`) is code, not a secret: it is
+//! reported only where HEAD's tree still holds it, at the lines of HEAD's
+//! blob, with the earliest commit that brought browser access to that path.
+//! Code removed long ago asks nothing of the reader (any key it shipped with
+//! is reported as a key), while code still in HEAD ships with every build;
+//! so `history` in CI, and `history --range` on a pull request that adds it,
+//! report it as `scan` and `staged` do.
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -9,10 +17,11 @@ use git2::{ErrorCode, Oid, Repository, TreeWalkMode, TreeWalkResult};
 
 use super::introductions::{Introductions, Kind, join};
 use super::workers::{Matches, Workers};
+use crate::core::browser_access;
 use crate::core::detect::Found as Match;
 use crate::core::finding::{CommitInfo, Finding, Provenance, Secret};
 use crate::core::rules::RuleId;
-use crate::sources::{Stats, credential_finding, dotenv_finding, is_dotenv_path};
+use crate::sources::{Stats, credential_finding, dotenv_finding, file_rules, signal_findings};
 
 /// What is reported at one path: credential matches with the position of
 /// the commit that brought each there, and the position of the commit that
@@ -20,7 +29,9 @@ use crate::sources::{Stats, credential_finding, dotenv_finding, is_dotenv_path};
 #[derive(Default)]
 struct AtPath {
     placed: Vec<(Match, u32)>,
-    dotenv: Option<u32>,
+    dotenv: Option<(u32, RuleId)>,
+    /// Browser access: the earliest commit that brought it here.
+    signals: Option<u32>,
 }
 
 /// Fans the matches of each blob out to the paths it appeared at, keeping for
@@ -33,22 +44,29 @@ pub(super) fn place(
     workers: &Workers,
     stats: &Stats,
 ) -> Result<Vec<Finding>> {
-    let dotenv: HashSet<u32> = (0u32..)
+    let dotenv: HashMap<u32, RuleId> = (0u32..)
         .zip(introductions.paths.items())
-        .filter(|(_, path)| is_dotenv_path(path))
-        .map(|(id, _)| id)
+        .filter_map(|(id, path)| Some((id, file_rules(path)?.0)))
         .collect();
     // (path, secret) → (position of the earliest commit, blob it was in).
     let mut earliest: HashMap<(u32, &Secret), (u32, u32)> = HashMap::new();
     let mut dotenv_first: HashMap<u32, u32> = HashMap::new();
+    let mut signals_first: HashMap<u32, u32> = HashMap::new();
     for (blob, path, position) in introductions.pairs() {
-        for m in matches.get(&blob).into_iter().flatten() {
+        let found = matches.get(&blob);
+        for m in found.into_iter().flat_map(|d| &d.matches) {
             let slot = earliest
                 .entry((path, &m.secret))
                 .or_insert((position, blob));
             *slot = (*slot).min((position, blob));
         }
-        if dotenv.contains(&path) {
+        if found.is_some_and(|d| !d.signals.is_empty())
+            && browser_access::applies_to(introductions.paths.item(path))
+        {
+            let slot = signals_first.entry(path).or_insert(position);
+            *slot = (*slot).min(position);
+        }
+        if dotenv.contains_key(&path) {
             let slot = dotenv_first.entry(path).or_insert(position);
             *slot = (*slot).min(position);
         }
@@ -56,12 +74,19 @@ pub(super) fn place(
     let mut by_path: BTreeMap<u32, AtPath> = BTreeMap::new();
     for ((path, secret), (position, blob)) in earliest {
         let placed = &mut by_path.entry(path).or_default().placed;
-        for m in matches[&blob].iter().filter(|m| &m.secret == secret) {
+        for m in matches[&blob]
+            .matches
+            .iter()
+            .filter(|m| &m.secret == secret)
+        {
             placed.push((m.clone(), position));
         }
     }
     for (path, position) in dotenv_first {
-        by_path.entry(path).or_default().dotenv = Some(position);
+        by_path.entry(path).or_default().dotenv = Some((position, dotenv[&path]));
+    }
+    for (path, position) in signals_first {
+        by_path.entry(path).or_default().signals = Some(position);
     }
     if by_path.is_empty() {
         return Ok(Vec::new());
@@ -77,7 +102,15 @@ pub(super) fn place(
             Entry::Vacant(slot) => slot.insert(describe(repo, id)?).clone(),
         })
     };
-    for (path, AtPath { mut placed, dotenv }) in by_path {
+    for (
+        path,
+        AtPath {
+            mut placed,
+            dotenv,
+            signals,
+        },
+    ) in by_path
+    {
         placed.sort_by_key(|(m, _)| (m.line, m.column));
         let path = introductions.paths.item(path);
         let holds_credential = !placed.is_empty();
@@ -88,17 +121,20 @@ pub(super) fn place(
             };
             findings.push(credential_finding(path, provenance, m));
         }
-        if let Some(position) = dotenv {
+        if let Some((position, rule)) = dotenv {
             let provenance = Provenance::History {
                 commit: commit_at(position)?,
                 still_in_head: head.paths.contains(&**path),
             };
-            findings.push(dotenv_finding(
-                path,
-                provenance,
-                RuleId::DotenvCommitted,
-                holds_credential,
-            ));
+            findings.push(dotenv_finding(path, provenance, rule, holds_credential));
+        }
+        let in_head = head.signal_blobs.get(&**path).and_then(|b| matches.get(b));
+        if let (Some(position), Some(found)) = (signals, in_head) {
+            let provenance = Provenance::History {
+                commit: commit_at(position)?,
+                still_in_head: true,
+            };
+            findings.extend(signal_findings(path, &provenance, found.signals.clone()));
         }
     }
     Ok(findings)
@@ -127,6 +163,8 @@ fn describe(repo: &Repository, id: Oid) -> Result<CommitInfo> {
 struct Head {
     paths: HashSet<String>,
     secrets: HashSet<Secret>,
+    /// Paths whose blob in HEAD holds browser access, with that blob's number.
+    signal_blobs: HashMap<String, u32>,
 }
 
 impl Head {
@@ -162,6 +200,13 @@ impl Head {
         if let Err(err) = walked {
             stats.unreadable(&format!("HEAD tree {}", tree.id()), err.message());
         }
+        for (blob, path) in &blobs {
+            if let Some(b) = introductions.blobs.get(blob)
+                && matches.get(&b).is_some_and(|d| !d.signals.is_empty())
+            {
+                head.signal_blobs.insert(path.clone(), b);
+            }
+        }
         if !need_secrets {
             return head;
         }
@@ -175,7 +220,7 @@ impl Head {
                     matches
                         .get(&b)
                         .into_iter()
-                        .flatten()
+                        .flat_map(|d| &d.matches)
                         .map(|m| m.secret.clone()),
                 ),
                 None if seen.insert(*blob) => unscanned.push((*blob, path.as_str())),
@@ -189,7 +234,8 @@ impl Head {
             .scan(unscanned.len(), |i| unscanned[i], &lookup)
             .into_values()
         {
-            head.secrets.extend(found.into_iter().map(|m| m.secret));
+            head.secrets
+                .extend(found.matches.into_iter().map(|m| m.secret));
         }
         Stats::add(&stats.unreadable, lookup.unreadable.into_inner());
         head

@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use git2::{Oid, Repository};
 use rayon::prelude::*;
 
-use crate::core::detect::Found;
+use crate::core::detect::Detection;
 use crate::core::sync::lock;
 use crate::sources::{Stats, scan_git_blob};
 
@@ -35,7 +35,8 @@ impl Workers {
     }
 
     /// Scans blobs `0..count` (`blob` gives each one's id and a path for
-    /// warnings) and returns the matches of those that have any, by number.
+    /// warnings) and returns what was found in those that hold anything, by
+    /// number.
     /// The blobs are read in the order given, the order history found them
     /// in, which keeps delta chains warm in libgit2's cache about as well as
     /// pack order does (measured on cargo's history).
@@ -54,14 +55,16 @@ impl Workers {
                     let slot = rayon::current_thread_index().unwrap_or(0) % self.repos.len();
                     let repo = lock(&self.repos[slot]);
                     let (id, path) = blob(number);
-                    let matches = scan_git_blob(&repo, id, path, stats).found;
-                    (!matches.is_empty()).then_some((number as u32, matches))
+                    let found = scan_git_blob(&repo, id, path, stats);
+                    let any = !(found.matches.is_empty() && found.signals.is_empty());
+                    any.then_some((number as u32, found))
                 })
                 .collect()
         })
     }
 }
 
-/// The matches of the blobs that have any, by blob number: most blobs have
-/// none, and an entry per blob would be a memory cost per blob.
-pub(super) type Matches = HashMap<u32, Vec<Found>>;
+/// What detection found in the blobs where it found anything (credentials,
+/// browser access), by blob number: most blobs have none, and an entry per
+/// blob would be a memory cost per blob.
+pub(super) type Matches = HashMap<u32, Detection>;
