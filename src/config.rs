@@ -134,8 +134,22 @@ pub fn load_allow(explicit: Option<&Path>, root: Option<&Path>, files: &Files) -
 
 pub fn parse_allow(text: &str) -> Result<Allow> {
     let file = parse_file(text)?;
-    Allow::new(&file.allow.paths, &file.allow.fingerprints)
+    let allow = Allow::new(&file.allow.paths, &file.allow.fingerprints)?;
+    for pattern in &allow.matching_everything {
+        crate::warn!(
+            "allow.paths: `{}` matches every path: nothing will ever be reported",
+            crate::messages::escape_control(pattern)
+        );
+    }
+    Ok(allow)
 }
+
+/// A config file or baseline is read only as a regular file of at most
+/// this size: a symlink to `/dev/zero` or `/dev/stdin` in a scanned
+/// repository must not eat memory or hang.
+pub const MAX_CONFIG_FILE: u64 = 1 << 20;
+/// Baselines list every accepted finding: more room.
+pub const MAX_BASELINE_FILE: u64 = 64 << 20;
 
 /// Reads the files that decide what is allowed: `.antleak.toml` and the
 /// baseline.
@@ -158,6 +172,7 @@ pub enum Files<'r> {
 impl<'r> Files<'r> {
     /// The files of `history --range A..B`, read as of `A`.
     pub fn as_of_range_base(repo: &'r git2::Repository, range: &str) -> Result<Files<'r>> {
+        crate::core::range::split_range(range)?;
         let fail = |err: git2::Error| anyhow::anyhow!("--range {range}: {}", err.message());
         let spec = repo.revparse(range).map_err(fail)?;
         let base = spec
@@ -172,6 +187,19 @@ impl<'r> Files<'r> {
 
     /// The file's text; `None` when it does not exist and `required` is false.
     pub fn read(&self, path: &Path, required: bool) -> Result<Option<String>> {
+        self.read_bounded(path, required, MAX_CONFIG_FILE)
+    }
+
+    /// As [`read`](Self::read), refusing anything but a regular file of at
+    /// most `limit` bytes.
+    pub fn read_bounded(&self, path: &Path, required: bool, limit: u64) -> Result<Option<String>> {
+        let too_big = || {
+            anyhow::anyhow!(
+                "{}: larger than {} KiB, not read as a config file",
+                path.display(),
+                limit >> 10
+            )
+        };
         if let Files::AsOf {
             repo,
             tree,
@@ -190,17 +218,65 @@ impl<'r> Files<'r> {
                 }
                 return Ok(None);
             };
+            if entry.filemode() != 0o100644 && entry.filemode() != 0o100755 {
+                anyhow::bail!("{}: not a regular file in the base commit", path.display());
+            }
             let blob = repo
                 .find_blob(entry.id())
                 .with_context(|| format!("{}: not a file in the base commit", path.display()))?;
+            if blob.size() as u64 > limit {
+                return Err(too_big());
+            }
             return Ok(Some(String::from_utf8_lossy(blob.content()).into_owned()));
         }
-        match std::fs::read_to_string(path) {
+        use std::io::Read;
+        use std::os::unix::fs::OpenOptionsExt;
+        // Non-blocking, so that opening a FIFO does not wait for a writer;
+        // what was opened is then checked, not the name (no race).
+        let file = match std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)
+        {
+            Ok(file) => file,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound && !required => return Ok(None),
+            Err(err) => {
+                return Err(err).with_context(|| format!("{}: cannot read", path.display()));
+            }
+        };
+        let metadata = file
+            .metadata()
+            .with_context(|| format!("{}: cannot read", path.display()))?;
+        if !metadata.is_file() {
+            // `--config /dev/null`: the usual way to say "no config".
+            if is_dev_null(&metadata) {
+                return Ok(Some(String::new()));
+            }
+            anyhow::bail!("{}: not a regular file", path.display());
+        }
+        if metadata.len() > limit {
+            return Err(too_big());
+        }
+        let mut bytes = Vec::new();
+        file.take(limit + 1)
+            .read_to_end(&mut bytes)
+            .with_context(|| format!("{}: cannot read", path.display()))?;
+        if bytes.len() as u64 > limit {
+            return Err(too_big());
+        }
+        match String::from_utf8(bytes) {
             Ok(text) => Ok(Some(text)),
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound && !required => Ok(None),
-            Err(err) => Err(err).with_context(|| format!("{}: cannot read", path.display())),
+            Err(_) => anyhow::bail!("{}: not UTF-8 text", path.display()),
         }
     }
+}
+
+/// Whether `metadata` is that of `/dev/null` (a character device with its
+/// device number), which reads as empty and never blocks.
+fn is_dev_null(metadata: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    metadata.file_type().is_char_device()
+        && std::fs::metadata("/dev/null").is_ok_and(|null| null.rdev() == metadata.rdev())
 }
 
 /// `path` relative to the work tree, if it lies inside it.

@@ -1,5 +1,7 @@
 //! The exit codes users' scripts depend on, in one place: 0 for a complete
-//! scan that found nothing, 1 for findings, 2 when the scan could not be done.
+//! scan that found nothing, 1 for findings (even if part of the input could
+//! not be scanned), 2 when the scan could not be done, or was incomplete and
+//! found nothing.
 
 use std::process::ExitCode;
 
@@ -8,8 +10,7 @@ use std::process::ExitCode;
 pub enum Outcome {
     Clean,
     Findings,
-    /// Nothing found, but something asked for was not scanned (an archive a
-    /// limit kept from being expanded): not a clean bill.
+    /// Nothing found, but something asked for could not be scanned.
     Incomplete,
 }
 

@@ -86,6 +86,10 @@ pub struct Remediation {
     pub first_leaked: Option<String>,
     pub steps: Vec<String>,
     pub verification: Option<Verification>,
+    /// Present (true) only for history scanned with `--allow-shallow`.
+    pub first_leaked_is_lower_bound: Option<bool>,
+    /// Present (true) only for a `scan` key found only in untracked files.
+    pub at_risk: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -158,7 +162,10 @@ pub fn check(value: &serde_json::Value) -> Report {
                 "{f:?}"
             );
         }
-        let history = f.source == Source::History;
+        // History findings name their commit, except a blob only a ref of
+        // a blob or a tree publishes (reported at the ref, `refs/…`).
+        let tagged = f.path.as_deref().is_some_and(|p| p.starts_with("refs/"));
+        let history = f.source == Source::History && !(tagged && f.commit.is_none());
         assert_eq!(f.commit.is_some(), history, "{f:?}");
         assert_eq!(f.date.is_some(), history, "{f:?}");
         assert_eq!(f.author.is_some(), history, "{f:?}");

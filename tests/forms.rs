@@ -308,20 +308,16 @@ fn a_limit_reached_makes_the_scan_incomplete_and_names_the_setting() {
     let report = run.json();
     assert_eq!(report["summary"]["complete"], false);
     let unscanned = &report["summary"]["unscanned"][0];
-    assert!(
-        unscanned["what"]
-            .as_str()
-            .unwrap()
-            .starts_with("bomb.zip!zeros.bin"),
-        "{unscanned}"
-    );
-    assert!(
-        unscanned["reason"]
-            .as_str()
-            .unwrap()
-            .contains("max_inflated_bytes")
-    );
+    assert_eq!(unscanned["what"], "archives");
+    assert_eq!(unscanned["reason"], "max_inflated_bytes reached");
     assert_eq!(unscanned["count"], 1);
+    // The warning names the member; the closing line, the setting to raise.
+    assert!(run.stderr.contains("bomb.zip!zeros.bin"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("raise max_inflated_bytes in [limits]"),
+        "{}",
+        run.stderr
+    );
     let sarif: Value =
         serde_json::from_str(&sb.antleak(&["scan", "--format", "sarif"]).stdout).unwrap();
     let invocation = &sarif["runs"][0]["invocations"][0];
@@ -338,7 +334,11 @@ fn a_limit_reached_makes_the_scan_incomplete_and_names_the_setting() {
     std::fs::remove_file(sb.path("app.py")).unwrap();
     let run = sb.antleak(&["scan", "--format", "json"]);
     run.assert_code(0);
-    assert!(run.json()["summary"].get("unscanned").is_none());
+    let summary = &run.json()["summary"];
+    assert_eq!(
+        (&summary["complete"], &summary["unscanned"]),
+        (&Value::Bool(true), &serde_json::json!([]))
+    );
     // A misspelt limit is an error naming it.
     sb.write(".antleak.toml", "[limits]\nmax_inflated = 1\n");
     let run = sb.antleak(&["scan"]);

@@ -438,24 +438,6 @@ fn a_bad_range_is_one_error_line_naming_it() {
 }
 
 #[test]
-fn a_tag_of_a_blob_or_a_tree_is_named_and_counted_not_skipped_silently() {
-    let sb = Sandbox::repo_with_readme();
-    let blob = sb.git(&["rev-parse", "HEAD:README.md"]).trim().to_string();
-    let tree = sb.git(&["rev-parse", "HEAD^{tree}"]).trim().to_string();
-    sb.git(&["tag", "blobtag", &blob]);
-    sb.git(&["tag", "-a", "-m", "a tree", "treetag", &tree]);
-    let run = history(&sb, &[]);
-    run.assert_code(0);
-    for name in [
-        "refs/tags/blobtag: points at a blob",
-        "refs/tags/treetag: points at a tree",
-    ] {
-        assert!(run.stderr.contains(name), "{name:?} in {}", run.stderr);
-    }
-    assert_eq!(run.json()["summary"]["unreadable"], 2);
-}
-
-#[test]
 fn a_missing_object_is_a_warning_and_the_scan_goes_on() {
     let sb = Sandbox::new();
     sb.init();

@@ -90,7 +90,9 @@ fn an_unreadable_directory_is_a_warning_and_a_count() {
     assert_eq!(report["summary"]["unreadable"], 1);
     assert_eq!(rules_paths_lines(&report).len(), 1);
     assert!(run.stderr.contains("private"), "{}", run.stderr);
-    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    // The warning, then the closing line: found something, but incomplete.
+    assert_eq!(run.stderr.lines().count(), 2, "{}", run.stderr);
+    assert_eq!(report["summary"]["complete"], false);
 }
 
 #[test]

@@ -599,7 +599,9 @@ fn an_unreadable_file_is_a_warning_and_a_count_and_the_scan_goes_on() {
     let report = run.json();
     assert_eq!(report["summary"]["unreadable"], 1);
     assert_eq!(report["findings"].as_array().unwrap().len(), 1);
-    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert_eq!(report["summary"]["complete"], false);
+    // The warning, then the closing line saying the scan is incomplete.
+    assert_eq!(run.stderr.lines().count(), 2, "{}", run.stderr);
     assert!(
         run.stderr.contains("locked.txt") && run.stderr.contains("warning"),
         "{}",

@@ -21,3 +21,4 @@ mod robustness;
 mod sarif;
 mod scan;
 mod staged;
+mod trust;

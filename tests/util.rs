@@ -335,3 +335,26 @@ pub fn rules_paths_lines(report: &Value) -> Vec<(String, String, Option<u64>)> {
         })
         .collect()
 }
+
+impl Sandbox {
+    /// Runs antleak in `dir` (relative to the root) with extra environment
+    /// variables on top of the isolated configuration.
+    pub fn antleak_env(&self, dir: &str, args: &[&str], envs: &[(&str, &Path)]) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_antleak"));
+        cmd.current_dir(self.root.join(dir)).args(args);
+        self.isolate(&mut cmd);
+        cmd.envs(envs.iter().map(|(k, v)| (*k, v.as_os_str())));
+        Run::from(cmd.output().expect("antleak runs"))
+    }
+
+    /// Runs a shell script in the sandbox root (isolated config), with the
+    /// antleak binary as `$ANTLEAK`.
+    pub fn sh(&self, script: &str) -> Run {
+        let mut cmd = Command::new("bash");
+        cmd.args(["-c", script])
+            .current_dir(&self.root)
+            .env("ANTLEAK", env!("CARGO_BIN_EXE_antleak"));
+        self.isolate(&mut cmd);
+        Run::from(cmd.output().expect("bash runs"))
+    }
+}

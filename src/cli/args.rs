@@ -15,7 +15,8 @@ use crate::report::Format;
     version,
     about = "Find Anthropic credentials and committed .env files in working trees, staged \
              changes and git history, and get the recovery checklist for each.",
-    after_help = "Exit codes: 0 nothing found, 1 findings, 2 the scan could not be done."
+    after_help = "Exit codes: 0 everything asked for was scanned and nothing found, 1 findings, \
+                  2 the scan could not be done, or was incomplete and found nothing."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -128,6 +129,10 @@ pub enum Command {
         /// Only the blobs introduced by the commits in A..B (a push or pull request).
         #[arg(long, value_name = "A..B")]
         range: Option<String>,
+        /// Accept the history of a shallow clone (or one cut by grafts) as far
+        /// as it goes; first-exposure dates are then lower bounds.
+        #[arg(long)]
+        allow_shallow: bool,
         #[command(flatten)]
         report: ReportArgs,
         #[command(flatten)]

@@ -16,6 +16,7 @@ use super::online_args::{AuditArgs, LeakedArgs, RevokeArgs, VerifyArgs};
 use super::progress::with_progress;
 use super::settings::Settings;
 use crate::config::{self, Files};
+use crate::core::filters::Filters;
 use crate::core::finding::Finding;
 use crate::core::remediation::{self, Plan};
 use crate::exit::Outcome;
@@ -60,7 +61,7 @@ pub fn scan(
     })?;
     let scanned = Scanned {
         command: Command::Scan,
-        findings: filters.apply(found),
+        findings: apply(&filters, found, &stats),
         shallow: None,
         uri_base: config_root
             .and_then(|dir| dir.canonicalize().ok())
@@ -79,7 +80,7 @@ pub fn staged(settings: &Settings, report: &ReportArgs, repo: Option<&Path>) -> 
     let found = staged::scan(&repo, &stats)?;
     let scanned = Scanned {
         command: Command::Staged,
-        findings: filters.apply(found),
+        findings: apply(&filters, found, &stats),
         shallow: None,
         uri_base: repo_uri_base(&repo),
     };
@@ -92,6 +93,7 @@ pub fn history(
     repos: Vec<PathBuf>,
     repos_under: Option<&Path>,
     range: Option<&str>,
+    allow_shallow: bool,
     verify: &VerifyArgs,
 ) -> Result<Outcome> {
     let started = Instant::now();
@@ -107,13 +109,11 @@ pub fn history(
     if let Some(folder) = repos_under {
         dirs.extend(sources::repos::find_under(folder, &stats)?);
     }
-    if dirs.is_empty() && repos_under.is_none() {
-        dirs.push(PathBuf::from("."));
-    }
-    let (findings, shallow) = history_findings(settings, &dirs, range, &stats)?;
+    let (findings, shallow) = history_findings(settings, &dirs, range, allow_shallow, &stats)?;
     // One repository: paths are relative to its root. Several: each finding
     // carries its repository as `root`, and URIs are written with it.
     let uri_base = match &dirs[..] {
+        [] => repo_uri_base(&sources::open_repo(None)?),
         [one] => repo_uri_base(&sources::open_repo(Some(one))?),
         _ => None,
     };
@@ -126,21 +126,36 @@ pub fn history(
     report_scan(settings, report, scanned, &stats, started, verify.as_ref())
 }
 
-/// The filtered findings of the history of each of `dirs` (`range`: only
+/// Drops what the allow-list and the baseline accept, counting it.
+fn apply(filters: &Filters, found: Vec<Finding>, stats: &Stats) -> Vec<Finding> {
+    let (kept, suppressed) = filters.apply_counted(found);
+    Stats::add(&stats.suppressed_allow, suppressed.allow);
+    Stats::add(&stats.suppressed_baseline, suppressed.baseline);
+    kept
+}
+
+/// The filtered findings of the history of each of `dirs` (none: the
+/// repository git would use, `GIT_DIR` or the current one; `range`: only
 /// what its commits introduced), and whether any was a shallow clone.
 fn history_findings(
     settings: &Settings,
     dirs: &[PathBuf],
     range: Option<&str>,
+    allow_shallow: bool,
     stats: &Stats,
 ) -> Result<(Vec<Finding>, bool)> {
     if range.is_some() && dirs.len() > 1 {
         anyhow::bail!("--range: applies to one repository, not {}", dirs.len());
     }
+    let targets: Vec<Option<&Path>> = if dirs.is_empty() {
+        vec![None]
+    } else {
+        dirs.iter().map(|d| Some(d.as_path())).collect()
+    };
     let mut findings = Vec::new();
     let mut shallow = false;
-    for dir in dirs {
-        let repo = sources::open_repo(Some(dir))?;
+    for dir in targets {
+        let repo = sources::open_repo(dir)?;
         let files = match range {
             Some(range) => Files::as_of_range_base(&repo, range)?,
             None => Files::Disk,
@@ -150,13 +165,14 @@ fn history_findings(
         let options = history::Options {
             threads: settings.threads,
             range: range.map(str::to_string),
+            allow_shallow,
         };
         let scanned = with_progress(stats, !settings.quiet, || {
             history::scan(&repo, &options, stats)
         })?;
         shallow |= scanned.shallow;
-        let mut found = filters.apply(scanned.findings);
-        if let Some(label) = sources::root_label(dirs, dir) {
+        let mut found = apply(&filters, scanned.findings, stats);
+        if let Some(label) = dir.and_then(|dir| sources::root_label(dirs, dir)) {
             found.iter_mut().for_each(|f| f.root = Some(label.clone()));
         }
         findings.append(&mut found);
@@ -188,7 +204,12 @@ fn report_scan(
         unreadable: stats.unreadable.load(Ordering::Relaxed),
         elapsed_ms: started.elapsed().as_millis() as u64,
         shallow,
-        unscanned: stats.unscanned(),
+        complete: stats.coverage.unscanned().is_empty(),
+        unscanned: stats.coverage.unscanned(),
+        fixes: stats.coverage.fixes(),
+        vanished: stats.vanished.load(Ordering::Relaxed),
+        suppressed_allow: stats.suppressed_allow.load(Ordering::Relaxed),
+        suppressed_baseline: stats.suppressed_baseline.load(Ordering::Relaxed),
     };
     let mut plan = remediation::plan(&findings);
     if let Some(options) = verify {
@@ -211,12 +232,20 @@ fn report_scan(
     if let Some(path) = &args.write_baseline {
         report::write_baseline(&report, path)?;
     }
-    Ok(if !report.findings.is_empty() {
-        Outcome::Findings
-    } else if !report.summary.unscanned.is_empty() {
-        Outcome::Incomplete
-    } else {
+    let summary = &report.summary;
+    if !summary.complete {
+        // On stderr whatever the format, for scripts and CI logs.
+        let line = crate::core::coverage::closing_line(&summary.unscanned, &summary.fixes);
+        if report.findings.is_empty() {
+            crate::messages::print_error(&line);
+            return Ok(Outcome::Incomplete);
+        }
+        crate::warn!("{line}");
+    }
+    Ok(if report.findings.is_empty() {
         Outcome::Clean
+    } else {
+        Outcome::Findings
     })
 }
 
@@ -247,8 +276,9 @@ fn leaked_keys(settings: &Settings, args: &LeakedArgs) -> Result<Vec<LeakedKey>>
     if let Some(path) = &args.report {
         return LeakedKey::from_report(path);
     }
-    let dir = args.repo.clone().unwrap_or_else(|| PathBuf::from("."));
-    let (findings, _) = history_findings(settings, &[dir], None, &Stats::default())?;
+    let dirs: Vec<PathBuf> = args.repo.iter().cloned().collect();
+    // Revoking what a shallow clone shows is still worth doing.
+    let (findings, _) = history_findings(settings, &dirs, None, true, &Stats::default())?;
     let plan: Plan = remediation::plan(&findings);
     Ok(LeakedKey::from_plan(&plan))
 }
@@ -272,15 +302,10 @@ fn scan_config_root(paths: &[PathBuf]) -> Result<Option<PathBuf>> {
         return Ok(None);
     };
     let dir = worktree::base_dir(first, first.is_dir());
-    match git2::Repository::discover(&dir) {
-        Ok(repo) => Ok(repo.workdir().map(Path::to_path_buf)),
-        Err(err) if err.code() == git2::ErrorCode::NotFound => Ok(Some(dir)),
-        Err(err) => Err(anyhow::anyhow!(
-            "{}: opening git repository: {}",
-            dir.display(),
-            err.message()
-        )),
-    }
+    Ok(match sources::discover(&dir)? {
+        Some(repo) => repo.workdir().map(Path::to_path_buf),
+        None => Some(dir),
+    })
 }
 
 /// `scan` reports paths relative to each directory scanned, while the globs

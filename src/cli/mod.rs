@@ -96,6 +96,7 @@ pub(crate) fn is_broken_pipe(err: &anyhow::Error) -> bool {
 
 fn run(cli: Cli) -> Result<Outcome> {
     let global = &cli.global;
+    sources::trust_repositories();
     match cli.command {
         Command::Scan {
             paths,
@@ -128,6 +129,7 @@ fn run(cli: Cli) -> Result<Outcome> {
             repo,
             repos_under,
             range,
+            allow_shallow,
             report,
             filters,
             threads,
@@ -144,6 +146,7 @@ fn run(cli: Cli) -> Result<Outcome> {
                 repo,
                 repos_under.as_deref(),
                 range.as_deref(),
+                allow_shallow,
                 &verify,
             )
         }

@@ -58,14 +58,16 @@ impl FilterArgs {
         let baseline = match &self.baseline {
             None => None,
             Some(path) => {
-                let text = files.read(path, true).map_err(|err| {
-                    // Named once: the reader's own error names the path too.
-                    anyhow::anyhow!(
-                        "{}: cannot read baseline: {}",
-                        path.display(),
-                        err.root_cause()
-                    )
-                })?;
+                let text = files
+                    .read_bounded(path, true, config::MAX_BASELINE_FILE)
+                    .map_err(|err| {
+                        // Named once: the reader's own error names the path too.
+                        anyhow::anyhow!(
+                            "{}: cannot read baseline: {}",
+                            path.display(),
+                            err.root_cause()
+                        )
+                    })?;
                 Some(match text {
                     // Added inside the range: it cannot hide what the range adds.
                     None => Baseline::default(),

@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 
 use anyhow::{Context, Result};
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::core::finding::Finding;
 
@@ -17,17 +17,48 @@ use crate::core::finding::Finding;
 pub struct Allow {
     paths: Option<GlobSet>,
     fingerprints: HashSet<String>,
+    /// The path patterns that match every path: they allow everything.
+    pub matching_everything: Vec<String>,
+}
+
+/// Paths of every shape (top level, nested, hidden, `.env`): a glob that
+/// matches them all allows everything.
+const EVERY_PATH: &[&str] = &[
+    "a",
+    "app.py",
+    ".env",
+    "src/a/b/c.rs",
+    "x/.env.local",
+    "deploy/prod.env",
+];
+
+/// Counts of findings dropped, by what dropped them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Suppressed {
+    pub allow: u64,
+    pub baseline: u64,
 }
 
 impl Allow {
     pub fn new(paths: &[String], fingerprints: &[String]) -> Result<Allow> {
+        let mut matching_everything = Vec::new();
         let paths = if paths.is_empty() {
             None
         } else {
             let mut builder = GlobSetBuilder::new();
             for pattern in paths {
-                builder
-                    .add(Glob::new(pattern).with_context(|| format!("allow.paths: `{pattern}`"))?);
+                // gitignore's semantics: `*` and `?` never cross a `/`
+                // (`docs/*` is the files of `docs/`, not everything below
+                // it); `**` does.
+                let glob = GlobBuilder::new(pattern)
+                    .literal_separator(true)
+                    .build()
+                    .with_context(|| format!("allow.paths: `{pattern}`"))?;
+                let matcher = glob.compile_matcher();
+                if EVERY_PATH.iter().all(|path| matcher.is_match(path)) {
+                    matching_everything.push(pattern.clone());
+                }
+                builder.add(glob);
             }
             Some(builder.build()?)
         };
@@ -38,6 +69,7 @@ impl Allow {
         Ok(Allow {
             paths,
             fingerprints,
+            matching_everything,
         })
     }
 
@@ -101,22 +133,48 @@ impl Filters {
     }
 
     /// Drops allowed and baselined findings and sorts the rest.
-    pub fn apply(&self, mut findings: Vec<Finding>) -> Vec<Finding> {
+    pub fn apply(&self, findings: Vec<Finding>) -> Vec<Finding> {
+        self.apply_counted(findings).0
+    }
+
+    /// As [`apply`](Self::apply), with how many each dropped (allow rules
+    /// first: a finding both drop counts as allowed).
+    pub fn apply_counted(&self, mut findings: Vec<Finding>) -> (Vec<Finding>, Suppressed) {
+        let mut suppressed = Suppressed::default();
         findings.retain(|f| {
             let path = match self.prefixes.get(&f.root) {
                 Some(prefix) => format!("{prefix}{}", f.path),
                 None => f.path.clone(),
             };
-            !self.allow.allows(f, &path) && !self.baseline.as_ref().is_some_and(|b| b.contains(f))
+            if self.allow.allows(f, &path) {
+                suppressed.allow += 1;
+                false
+            } else if self.baseline.as_ref().is_some_and(|b| b.contains(f)) {
+                suppressed.baseline += 1;
+                false
+            } else {
+                true
+            }
         });
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        findings
+        (findings, suppressed)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn star_does_not_cross_a_slash_and_match_all_patterns_are_named() {
+        let allow = Allow::new(&["docs/*".to_string(), "**".to_string()], &[]).unwrap();
+        assert_eq!(allow.matching_everything, vec!["**".to_string()]);
+        let allow = Allow::new(&["docs/*".to_string(), "{**,x}".to_string()], &[]).unwrap();
+        assert!(allow.matching_everything.is_empty());
+        let set = allow.paths.unwrap();
+        assert!(set.is_match("docs/a.py"));
+        assert!(!set.is_match("docs/a/b/real.py"));
+    }
 
     #[test]
     fn bad_globs_are_errors_that_name_the_pattern() {

@@ -113,6 +113,10 @@ pub struct CommitInfo {
 pub enum Provenance {
     /// A file of a working tree (`scan`).
     Worktree,
+    /// A file of a git work tree that git neither tracks nor ignores
+    /// (`scan`): it has not left the machine through git; one `git add`
+    /// away, it is at risk rather than leaked.
+    Untracked,
     /// A blob of the git index (`staged`); `in_head`: HEAD already holds the
     /// same credential (or tracks the same `.env` file), so it leaked before
     /// this commit.
@@ -123,14 +127,17 @@ pub enum Provenance {
         commit: CommitInfo,
         still_in_head: bool,
     },
+    /// A blob of history that no commit introduced, published by a ref of a
+    /// blob or a tree (`history`, path `refs/tags/t` or `refs/tags/t:file`).
+    Tagged,
 }
 
 impl Provenance {
     pub fn source(&self) -> Source {
         match self {
-            Provenance::Worktree => Source::Worktree,
+            Provenance::Worktree | Provenance::Untracked => Source::Worktree,
             Provenance::Staged { .. } => Source::Staged,
-            Provenance::History { .. } => Source::History,
+            Provenance::History { .. } | Provenance::Tagged => Source::History,
         }
     }
 
@@ -144,7 +151,7 @@ impl Provenance {
     /// Whether HEAD holds it (`staged` and `history`); `None` for a working tree.
     pub fn in_head(&self) -> Option<bool> {
         match self {
-            Provenance::Worktree => None,
+            Provenance::Worktree | Provenance::Untracked | Provenance::Tagged => None,
             Provenance::Staged { in_head } => Some(*in_head),
             Provenance::History { still_in_head, .. } => Some(*still_in_head),
         }
@@ -235,15 +242,6 @@ impl Finding {
             self.commit().map(|c| &c.date),
         )
     }
-}
-
-/// Something a scan was asked to cover and did not, and why: a limit that
-/// stopped expanding an archive, with the setting that raises it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Unscanned {
-    pub what: String,
-    pub reason: String,
-    pub count: u64,
 }
 
 #[cfg(test)]

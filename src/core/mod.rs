@@ -8,11 +8,14 @@
 
 pub mod browser_access;
 pub mod claude_files;
+pub mod coverage;
 pub mod detect;
 pub mod exposure;
 pub mod filters;
 pub mod finding;
 pub mod forms;
+pub mod quote;
+pub mod range;
 pub mod redact;
 pub mod remediation;
 pub mod rules;

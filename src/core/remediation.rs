@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use crate::core::claude_files::{self, ClaudeFile};
 use crate::core::exposure::Exposure;
 use crate::core::finding::{Finding, Provenance, Source};
+use crate::core::quote::shell_quote;
 use crate::core::rules::{RuleId, Severity};
 use crate::core::verdict::Verification;
 
@@ -25,6 +26,10 @@ pub struct Remediation {
     pub steps: Vec<String>,
     /// Set by `--verify` (see [`Plan::record_verdicts`]).
     pub verification: Option<Verification>,
+    /// `scan` only: every place it was found is a file git neither tracks
+    /// nor ignores. It has not left the machine through git: it is at risk
+    /// (one `git add` away), not leaked.
+    pub at_risk: bool,
 }
 
 /// The clean-up for one whole-file or secretless finding: a `.env`-style
@@ -145,11 +150,30 @@ fn credential_plan(fingerprint: String, found: &[&Finding]) -> Remediation {
         && found
             .iter()
             .all(|f| f.provenance == Provenance::Staged { in_head: false });
+    let at_risk = found.iter().all(|f| f.provenance == Provenance::Untracked);
     let mut steps = Vec::new();
     // Shipping to the browser comes first: it changes what "private" means.
     let exposure = found.iter().find_map(|f| f.exposure.as_ref());
     if let Some(exposure) = exposure {
         steps.extend(browser_steps(exposure, &secret, only_staged));
+    }
+    // A key shipped to browsers has left the machine, tracked or not.
+    let at_risk = at_risk && exposure.is_none();
+    if at_risk {
+        let mut paths: Vec<&str> = found.iter().map(|f| f.path.as_str()).collect();
+        paths.dedup();
+        let quoted: Vec<String> = paths.iter().map(|p| shell_quote(p)).collect();
+        steps.push(format!(
+            "{secret} is in {} that git does not track: it has not left this machine through \
+             git, but one `git add` would commit it. Keep it out: `printf '%s\\n' {} >> \
+             .gitignore`, or move the key to a .env that .gitignore lists.",
+            if paths.len() == 1 { "a file" } else { "files" },
+            quoted.join(" ")
+        ));
+        steps.push(format!(
+            "Read {var} from the environment instead of keeping the key next to the code.",
+            var = env_var(first.rule)
+        ));
     }
     if staged && !only_staged {
         steps.push(format!(
@@ -175,7 +199,7 @@ fn credential_plan(fingerprint: String, found: &[&Finding]) -> Remediation {
         source => source,
     };
     let runbook = runbook(first.rule, &secret, first_leaked.as_deref(), source);
-    if only_staged {
+    if only_staged || at_risk {
         // The runbook applies only if the key got out some other way.
         steps.extend(
             runbook
@@ -195,6 +219,7 @@ fn credential_plan(fingerprint: String, found: &[&Finding]) -> Remediation {
         first_leaked,
         steps,
         verification: None,
+        at_risk,
     }
 }
 
@@ -443,14 +468,18 @@ fn dotenv_steps(
     holds_credential: bool,
     tracked: bool,
 ) -> Vec<String> {
+    // Pasted into a shell by whoever follows the steps: one inert word.
+    let path = &shell_quote(path);
     match (rule, source) {
         (RuleId::DotenvUnignored, _) => vec![format!(
-            "Add {path} to .gitignore before it is committed: `echo '{path}' >> .gitignore`."
+            "Add {path} to .gitignore before it is committed: `printf '%s\\n' {path} >> \
+             .gitignore`."
         )],
         (_, Source::Staged) if !tracked => vec![
             format!("Unstage it, keeping the file on disk: `git rm --cached {path}`."),
             format!(
-                "Add it to .gitignore so it cannot be staged again: `echo '{path}' >> .gitignore`."
+                "Add it to .gitignore so it cannot be staged again: `printf '%s\\n' {path} >> \
+                 .gitignore`."
             ),
             "Commit a template instead (.env.example) with the variable names and no values."
                 .to_string(),
@@ -462,7 +491,7 @@ fn dotenv_steps(
                         "Stop tracking it, keeping the file on disk: `git rm --cached {path}` \
                          and commit."
                     ),
-                    format!("Add it to .gitignore: `echo '{path}' >> .gitignore`."),
+                    format!("Add it to .gitignore: `printf '%s\\n' {path} >> .gitignore`."),
                 ]
             } else {
                 vec![format!(

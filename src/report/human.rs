@@ -21,7 +21,17 @@ use crate::messages::escape_control;
 pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
     let plan = &report.remediation;
     if report.findings.is_empty() {
-        if !style.quiet {
+        if !report.summary.complete {
+            // Never ✓ about what was not looked at.
+            writeln!(
+                out,
+                "{} no Anthropic credential and no exposed .env file found in what could be \
+                 read, but the scan is incomplete.",
+                "✗".red().bold()
+            )?;
+            writeln!(out, "{}", summary_line(report))?;
+            writeln!(out, "{}", closing(report))?;
+        } else if !style.quiet {
             writeln!(
                 out,
                 "{} no Anthropic credential and no exposed .env file found.",
@@ -86,11 +96,19 @@ pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<(
             writeln!(out, "    {}", location(f))?;
         }
         if let Some(date) = &entry.first_leaked {
-            writeln!(
-                out,
-                "  exposed since {} (first commit that held it)",
-                date.bold()
-            )?;
+            if report.summary.shallow == Some(true) {
+                writeln!(
+                    out,
+                    "  exposed since at least {} (first commit this shallow clone holds with it)",
+                    date.bold()
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "  exposed since {} (first commit that held it)",
+                    date.bold()
+                )?;
+            }
         }
         write_steps(out, &entry.steps)?;
     }
@@ -130,7 +148,20 @@ pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<(
         write_staged_footer(out, report)?;
     }
     writeln!(out)?;
-    writeln!(out, "{}", summary_line(report))
+    writeln!(out, "{}", summary_line(report))?;
+    if !report.summary.complete {
+        writeln!(out, "{}", closing(report))?;
+    }
+    Ok(())
+}
+
+/// What an incomplete scan did not look at, and how to fix it.
+fn closing(report: &Report) -> String {
+    let s = &report.summary;
+    escape_control(&crate::core::coverage::closing_line(&s.unscanned, &s.fixes))
+        .red()
+        .bold()
+        .to_string()
 }
 
 /// Whether HEAD holds any of these already (`staged` only): then the leak
@@ -192,6 +223,14 @@ fn headline(report: &Report) -> String {
     ]);
     let browser_code = count(&[RuleId::AnthropicBrowserAccess]);
     let mut parts = Vec::new();
+    let at_risk = plan.credentials.iter().filter(|c| c.at_risk).count();
+    let keys = keys - at_risk;
+    if at_risk > 0 {
+        parts.push(format!(
+            "{at_risk} credential{} at risk (in files git does not track yet)",
+            plural(at_risk)
+        ));
+    }
     if keys > 0 {
         let live = plan
             .credentials
@@ -230,7 +269,10 @@ fn headline(report: &Report) -> String {
             plural(browser_code)
         ));
     }
-    let what = parts.join(" and ");
+    let what = match parts.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => parts.join(""),
+    };
     match report.command {
         Command::Staged => format!("antleak: this commit holds {what}; it has been stopped."),
         _ => format!("antleak: {what}."),
@@ -261,8 +303,10 @@ fn dotenv_description(report: &Report, rule: RuleId, found: &[&Finding]) -> &'st
 
 fn write_steps(out: &mut dyn Write, steps: &[String]) -> io::Result<()> {
     writeln!(out, "  {}", "what to do now:".bold())?;
+    // Steps quote file names from the scanned tree: escaped like every
+    // other line, so a name cannot forge a step.
     for (i, step) in steps.iter().enumerate() {
-        writeln!(out, "    {}. {step}", i + 1)?;
+        writeln!(out, "    {}. {}", i + 1, escape_control(step))?;
     }
     Ok(())
 }
@@ -360,12 +404,15 @@ fn summary_line(report: &Report) -> String {
     if s.shallow == Some(true) {
         line.push_str(" · shallow clone: older history was not scanned");
     }
-    for u in &s.unscanned {
-        let what = escape_control(&u.what);
+    let suppressed = s.suppressed_allow + s.suppressed_baseline;
+    if suppressed > 0 {
         line.push_str(&format!(
-            " · incomplete: {what} ({}, {}×)",
-            u.reason, u.count
+            " · {} allowed by .antleak.toml, {} in the baseline",
+            s.suppressed_allow, s.suppressed_baseline
         ));
+    }
+    if s.vanished > 0 {
+        line.push_str(&format!(" · {} vanished while scanning", s.vanished));
     }
     line.dimmed().to_string()
 }

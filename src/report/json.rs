@@ -23,7 +23,7 @@ struct JsonReport<'a> {
     findings: Vec<JsonFinding<'a>>,
     remediation: Vec<JsonRemediation<'a>>,
     dotenv_remediation: Vec<JsonDotenvRemediation<'a>>,
-    summary: JsonSummary<'a>,
+    summary: JsonSummary,
 }
 
 #[derive(Serialize)]
@@ -79,6 +79,14 @@ struct JsonRemediation<'a> {
     /// from run to run.
     #[serde(skip_serializing_if = "Option::is_none")]
     verification: Option<&'a Verification>,
+    /// History of a shallow clone (or grafts) scanned with
+    /// `--allow-shallow`: the key may have been committed before
+    /// `first_leaked`, in commits the clone does not hold.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    first_leaked_is_lower_bound: bool,
+    /// `scan`: found only in files git neither tracks nor ignores.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    at_risk: bool,
 }
 
 #[derive(Serialize)]
@@ -89,7 +97,7 @@ struct JsonDotenvRemediation<'a> {
 }
 
 #[derive(Serialize)]
-struct JsonSummary<'a> {
+struct JsonSummary {
     findings: u64,
     files_scanned: u64,
     blobs_scanned: u64,
@@ -98,18 +106,16 @@ struct JsonSummary<'a> {
     elapsed_ms: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     shallow: Option<bool>,
-    /// Present (false) only when something was not scanned.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    complete: Option<bool>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    unscanned: Vec<JsonUnscanned<'a>>,
+    complete: bool,
+    unscanned: Vec<crate::core::coverage::Unscanned>,
+    vanished: u64,
+    suppressed: Suppressed,
 }
 
 #[derive(Serialize)]
-struct JsonUnscanned<'a> {
-    what: &'a str,
-    reason: &'a str,
-    count: u64,
+struct Suppressed {
+    allow: u64,
+    baseline: u64,
 }
 
 pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
@@ -124,6 +130,7 @@ pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<(
 pub fn write_baseline(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let summary = Summary {
         findings: report.summary.findings,
+        complete: true,
         ..Summary::default()
     };
     serde_json::to_writer_pretty(&mut *out, &wire(report, false, &summary, false))?;
@@ -167,6 +174,9 @@ fn wire<'a>(
                 first_leaked: r.first_leaked.as_deref(),
                 steps: &r.steps,
                 verification: r.verification.as_ref().filter(|_| verified),
+                first_leaked_is_lower_bound: r.first_leaked.is_some()
+                    && summary.shallow == Some(true),
+                at_risk: r.at_risk,
             })
             .collect(),
         dotenv_remediation: report
@@ -187,16 +197,13 @@ fn wire<'a>(
             unreadable: summary.unreadable,
             elapsed_ms: summary.elapsed_ms,
             shallow: summary.shallow,
-            complete: (!summary.unscanned.is_empty()).then_some(false),
-            unscanned: summary
-                .unscanned
-                .iter()
-                .map(|u| JsonUnscanned {
-                    what: &u.what,
-                    reason: &u.reason,
-                    count: u.count,
-                })
-                .collect(),
+            complete: summary.complete,
+            unscanned: summary.unscanned.clone(),
+            vanished: summary.vanished,
+            suppressed: Suppressed {
+                allow: summary.suppressed_allow,
+                baseline: summary.suppressed_baseline,
+            },
         },
     }
 }

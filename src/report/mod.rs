@@ -15,11 +15,12 @@ pub mod saved;
 use std::collections::HashMap;
 use std::fs;
 use std::io::{self, Write};
+use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use crate::core::finding::{Finding, Unscanned};
+use crate::core::finding::Finding;
 use crate::core::remediation::Plan;
 
 /// The command whose scan a report shows: decides its wording.
@@ -52,9 +53,17 @@ pub struct Summary {
     /// History only: the repository is a shallow clone, so older commits were
     /// not there to scan.
     pub shallow: Option<bool>,
-    /// What was not scanned (archives a limit kept from being expanded):
-    /// non-empty makes the scan incomplete.
-    pub unscanned: Vec<Unscanned>,
+    /// Everything asked for was scanned (`unscanned` is empty).
+    pub complete: bool,
+    /// What could not be scanned, by kind and cause.
+    pub unscanned: Vec<crate::core::coverage::Unscanned>,
+    /// How to scan what was missed, as the sources suggested.
+    pub fixes: Vec<String>,
+    /// Files that disappeared while the scan ran.
+    pub vanished: u64,
+    /// Findings dropped by allow rules and by the baseline.
+    pub suppressed_allow: u64,
+    pub suppressed_baseline: u64,
 }
 
 /// Everything a report writer needs.
@@ -96,14 +105,42 @@ pub struct Style {
 pub fn write(report: &Report, style: Style, output: Option<&Path>) -> Result<()> {
     match output {
         None => {
+            if !stdout_is_open() {
+                bail!("stdout is closed: the report has nowhere to go (use --output FILE)");
+            }
             let stdout = io::stdout();
             let mut out = io::BufWriter::new(stdout.lock());
-            render(report, style, &mut out)?;
-            out.flush()?;
-            Ok(())
+            render(report, style, &mut out)
+                .and_then(|()| out.flush())
+                .context("stdout: cannot write the report")
         }
         Some(path) => write_file(path, |out| render(report, style, out)),
     }
+}
+
+/// Whether stdout was open when antleak started. Rust's runtime reopens a
+/// closed descriptor 1 (`antleak scan >&-`) on `/dev/null` before `main`,
+/// so the report would vanish and the exit code say it had been read. That
+/// descriptor is recognisable: `/dev/null` opened read-write, where a shell's
+/// `>/dev/null` opens it write-only.
+pub fn stdout_is_open() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: F_GETFL only reads the descriptor's flags.
+    let flags = unsafe { libc::fcntl(1, libc::F_GETFL) };
+    if flags == -1 {
+        return false;
+    }
+    if flags & libc::O_ACCMODE != libc::O_RDWR {
+        return true;
+    }
+    // SAFETY: borrowed for the duration of this call only; 1 is open.
+    let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(1) };
+    let Ok(owned) = fd.try_clone_to_owned() else {
+        return false;
+    };
+    let stdout = fs::File::from(owned).metadata();
+    let null = fs::metadata("/dev/null");
+    !matches!((stdout, null), (Ok(a), Ok(b)) if a.file_type().is_char_device() && a.rdev() == b.rdev())
 }
 
 /// Writes a baseline: the JSON report without timings (and, as always,

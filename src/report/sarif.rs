@@ -43,8 +43,24 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         )
         .build();
     let results: Vec<SarifResult> = report.findings.iter().map(|f| result(f, report)).collect();
+    // An incomplete scan is not a successful execution, whatever it found:
+    // code scanning must not read "no alerts" as "no leaks".
+    let summary = &report.summary;
+    let mut invocation = Invocation::builder()
+        .execution_successful(summary.complete)
+        .build();
+    if !summary.complete {
+        let text = crate::core::coverage::closing_line(&summary.unscanned, &summary.fixes);
+        invocation.tool_execution_notifications = Some(vec![
+            Notification::builder()
+                .message(Message::builder().text(text).build())
+                .level(json!("error"))
+                .build(),
+        ]);
+    }
     let mut run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
+        .invocations(vec![invocation])
         .results(results)
         .build();
     if let Some(base) = &report.uri_base {
@@ -56,20 +72,6 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             .uri(format!("file://{}", percent_encode_path(&dir)))
             .build();
         run.original_uri_base_ids = Some(BTreeMap::from([(URI_BASE_ID.to_string(), root)]));
-    }
-    // An incomplete scan says so, with what was not scanned and why.
-    if !report.summary.unscanned.is_empty() {
-        let notes = report.summary.unscanned.iter().map(|u| {
-            let text = format!("not scanned: {} ({}, {}×)", u.what, u.reason, u.count);
-            Notification::builder()
-                .message(Message::builder().text(text).build())
-                .build()
-        });
-        let invocation = Invocation::builder()
-            .execution_successful(false)
-            .tool_execution_notifications(notes.collect::<Vec<_>>())
-            .build();
-        run.invocations = Some(vec![invocation]);
     }
     let sarif = Sarif::builder()
         .schema(SCHEMA)

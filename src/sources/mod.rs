@@ -11,27 +11,33 @@ pub mod repos;
 pub mod staged;
 pub mod worktree;
 
+use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::core::browser_access::{self, Signal};
+use crate::core::coverage::Coverage;
 use crate::core::detect::{self, Detection, Found, Limits, Unexpanded};
-use crate::core::finding::{Finding, Provenance, Unscanned};
+use crate::core::finding::{Finding, Provenance};
 use crate::core::rules::{self, DotenvKind, RuleId, Severity};
-use crate::core::sync::lock;
 use crate::core::{claude_files, exposure};
 
-/// Counters shared by the worker threads of a scan, and the limits every
-/// blob is detected under.
+/// Counters shared by the worker threads of a scan, what it could not
+/// scan ([`Coverage`]), and the limits every blob is detected under.
 #[derive(Debug, Default)]
 pub struct Stats {
     pub files: AtomicU64,
     pub blobs: AtomicU64,
     pub bytes: AtomicU64,
+    /// Items recorded as not scanned (warned about once each).
     pub unreadable: AtomicU64,
-    /// What limits kept from being expanded, one entry per limit.
-    pub unscanned: Mutex<Vec<Unscanned>>,
+    /// Files that disappeared between listing and reading: not a failure,
+    /// there was nothing left to scan.
+    pub vanished: AtomicU64,
+    /// Findings dropped by `.antleak.toml` allow rules, and by the baseline.
+    pub suppressed_allow: AtomicU64,
+    pub suppressed_baseline: AtomicU64,
+    pub coverage: Coverage,
     pub limits: Limits,
 }
 
@@ -43,49 +49,112 @@ impl Stats {
         }
     }
 
-    /// Counts what limits kept from being expanded in the blob at `path`.
+    /// Records what limits kept from being expanded in the blob at `path`:
+    /// each archive (or encoded text) a limit stopped is an unscanned item,
+    /// warned about once, and the setting that raises the limit the fix.
     pub fn unexpanded(&self, path: &str, unexpanded: &[Unexpanded]) {
-        let mut unscanned = lock(&self.unscanned);
         for u in unexpanded {
-            let reason = format!(
-                "{} (raise {} in [limits] of .antleak.toml)",
-                u.limit, u.limit
-            );
-            match unscanned.iter_mut().find(|s| s.reason == reason) {
-                Some(s) => s.count += u.count,
-                None => unscanned.push(Unscanned {
-                    what: format!("{}: {}", member_path(path, &u.member), u.detail),
-                    reason,
-                    count: u.count,
-                }),
+            let at = member_path(path, &u.member);
+            let reason = format!("{} reached", u.limit);
+            if self
+                .coverage
+                .record("archives", &format!("{at} ({})", u.limit), &reason)
+            {
+                let times = if u.count > 1 {
+                    format!(", {} times", u.count)
+                } else {
+                    String::new()
+                };
+                crate::warn!("{at}: {}{times} ({reason})", u.detail);
             }
+            self.coverage
+                .add_fix(format!("raise {} in [limits] of .antleak.toml", u.limit));
         }
-    }
-
-    /// The unscanned entries, in a stable order.
-    pub fn unscanned(&self) -> Vec<Unscanned> {
-        let mut all = lock(&self.unscanned).clone();
-        all.sort_by(|a, b| a.reason.cmp(&b.reason));
-        all
     }
 
     pub fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Ordering::Relaxed);
     }
 
-    /// Warns about an input that could not be read and counts it.
-    pub fn unreadable(&self, what: &str, err: impl std::fmt::Display) {
-        Stats::add(&self.unreadable, 1);
-        crate::warn!("{what}: {err}");
+    /// The one path for every input that could not be scanned: `item` (of
+    /// kind `what`, plural) for `reason`, with `detail` in the warning.
+    /// Warned about and counted once however often it is met; it makes the
+    /// scan incomplete.
+    pub fn not_scanned(
+        &self,
+        what: &str,
+        item: &str,
+        reason: &str,
+        detail: impl std::fmt::Display,
+    ) {
+        if self.coverage.record(what, item, reason) {
+            Stats::add(&self.unreadable, 1);
+            crate::warn!("{item}: {detail}");
+        }
+    }
+
+    /// Something the scan doubts but that scanned all the same (git could not
+    /// tell whether a file is ignored): warned about and counted once, but
+    /// nothing was left unscanned.
+    pub fn doubt(&self, item: &str, detail: impl std::fmt::Display) {
+        if self.coverage.note(item) {
+            Stats::add(&self.unreadable, 1);
+            crate::warn!("{item}: {detail}");
+        }
+    }
+
+    /// A git object that could not be read.
+    pub fn git_object(&self, what: &str, item: &str, err: &git2::Error) {
+        let reason = match err.code() {
+            git2::ErrorCode::NotFound => "missing from the object database",
+            _ => "corrupt or unreadable",
+        };
+        self.not_scanned(what, item, reason, err.message());
+    }
+
+    /// A file that could not be read; one that vanished meanwhile is only
+    /// counted.
+    pub fn io(&self, what: &str, item: &str, err: &io::Error) {
+        if err.kind() == io::ErrorKind::NotFound {
+            Stats::add(&self.vanished, 1);
+            return;
+        }
+        self.not_scanned(what, item, io_reason(err), err);
     }
 
     /// A directory walker's entry, or `None` once one it could not read has
-    /// been warned about and counted.
+    /// been recorded.
     pub fn walked(
         &self,
         entry: Result<ignore::DirEntry, ignore::Error>,
     ) -> Option<ignore::DirEntry> {
-        entry.map_err(|err| self.unreadable("walking", err)).ok()
+        match entry {
+            Ok(entry) => Some(entry),
+            Err(err) => {
+                match err.io_error() {
+                    Some(io) if io.kind() == io::ErrorKind::NotFound => {
+                        Stats::add(&self.vanished, 1);
+                    }
+                    Some(io) => {
+                        self.not_scanned("directories", &err.to_string(), io_reason(io), &err)
+                    }
+                    // Not an I/O failure (a bad glob in an ignore file):
+                    // nothing was left unread.
+                    None => self.doubt(&err.to_string(), "nothing was skipped for it"),
+                }
+                None
+            }
+        }
+    }
+}
+
+/// The cause of an I/O failure, short enough to group by.
+pub fn io_reason(err: &io::Error) -> &'static str {
+    match err.kind() {
+        io::ErrorKind::PermissionDenied => "permission denied",
+        io::ErrorKind::InvalidFilename => "path too long to open",
+        _ if err.raw_os_error() == Some(36) => "path too long to open",
+        _ => "unreadable",
     }
 }
 
@@ -116,7 +185,7 @@ pub fn scan_git_blob(
             detection
         }
         Err(err) => {
-            stats.unreadable(&format!("blob {blob} ({path})"), err.message());
+            stats.git_object("blobs", &format!("blob {blob} ({path})"), &err);
             Detection::default()
         }
     }
@@ -269,10 +338,13 @@ pub fn is_dotenv_path(path: &str) -> bool {
     rules::dotenv_kind(name) == Some(DotenvKind::Secrets)
 }
 
-/// Opens the repository that holds `dir` (default: the current directory,
-/// or `GIT_DIR`), the way git would: honouring `GIT_INDEX_FILE`, which git
-/// sets for the hooks of `git commit -a` and `git commit <path>` because the
-/// index being committed is then a temporary one.
+/// Opens the repository that holds `dir` the way git would, honouring
+/// `GIT_WORK_TREE`, `GIT_INDEX_FILE` (which git sets for the hooks of `git
+/// commit -a` and `git commit <path>`: the index being committed is then a
+/// temporary one), `GIT_OBJECT_DIRECTORY` and
+/// `GIT_ALTERNATE_OBJECT_DIRECTORIES`. Without `dir` (no `--repo`),
+/// `GIT_DIR` names the repository, else it is the one holding the current
+/// directory.
 pub fn open_repo(dir: Option<&Path>) -> anyhow::Result<git2::Repository> {
     let opened = match dir {
         Some(dir) => git2::Repository::open_ext(
@@ -282,14 +354,170 @@ pub fn open_repo(dir: Option<&Path>) -> anyhow::Result<git2::Repository> {
         ),
         None => git2::Repository::open_from_env(),
     };
-    let dir = dir.unwrap_or(Path::new("."));
-    opened.map_err(|err| {
+    let shown = match (dir, std::env::var_os("GIT_DIR")) {
+        (Some(dir), _) => dir.to_path_buf(),
+        (None, Some(git_dir)) => PathBuf::from(git_dir),
+        (None, None) => PathBuf::from("."),
+    };
+    opened
+        .and_then(with_env_work_tree)
+        .map_err(|err| match unsupported_format(&err) {
+            Some(why) => anyhow::anyhow!("{}: {why}", shown.display()),
+            None => anyhow::anyhow!(
+                "{}: not a git repository ({})",
+                shown.display(),
+                err.message()
+            ),
+        })
+}
+
+/// The repository holding `dir` for `scan`, or `None` outside any: as
+/// [`open_repo`], with `GIT_DIR` (when set) naming it, as it does for git.
+pub fn discover(dir: &Path) -> anyhow::Result<Option<git2::Repository>> {
+    let opened = if std::env::var_os("GIT_DIR").is_some() {
+        git2::Repository::open_from_env()
+    } else {
+        git2::Repository::open_ext(
+            dir,
+            git2::RepositoryOpenFlags::FROM_ENV,
+            std::iter::empty::<&std::ffi::OsStr>(),
+        )
+    };
+    match opened.and_then(with_env_work_tree) {
+        Ok(repo) => Ok(Some(repo)),
+        Err(err) if err.code() == git2::ErrorCode::NotFound => Ok(None),
+        Err(err) => Err(match unsupported_format(&err) {
+            Some(why) => anyhow::anyhow!("{}: {why}", dir.display()),
+            None => anyhow::anyhow!(
+                "{}: opening git repository: {}",
+                dir.display(),
+                err.message()
+            ),
+        }),
+    }
+}
+
+/// `GIT_WORK_TREE` gives a bare repository a work tree, as git does (the
+/// "dotfiles" setup: `git --git-dir ~/.dotfiles --work-tree ~`); libgit2
+/// applies it to non-bare repositories only.
+fn with_env_work_tree(repo: git2::Repository) -> Result<git2::Repository, git2::Error> {
+    if repo.is_bare()
+        && let Some(dir) = std::env::var_os("GIT_WORK_TREE").filter(|d| !d.is_empty())
+    {
+        repo.set_workdir(Path::new(&dir), false)?;
+    }
+    Ok(repo)
+}
+
+/// Another handle on `repo` (for worker threads), opened the same way.
+pub fn reopen(repo: &git2::Repository) -> anyhow::Result<git2::Repository> {
+    git2::Repository::open_ext(
+        repo.path(),
+        git2::RepositoryOpenFlags::FROM_ENV,
+        std::iter::empty::<&std::ffi::OsStr>(),
+    )
+    .map_err(|err| {
         anyhow::anyhow!(
-            "{}: not a git repository ({})",
-            dir.display(),
+            "{}: opening repository: {}",
+            repo.path().display(),
             err.message()
         )
     })
+}
+
+/// The git index of `repo`, with a sparse index (which libgit2 cannot read)
+/// named as such.
+pub fn read_index(repo: &git2::Repository) -> anyhow::Result<git2::Index> {
+    let shown = repo.workdir().unwrap_or(repo.path()).display().to_string();
+    repo.index().map_err(|err| match unsupported_format(&err) {
+        Some(why) => anyhow::anyhow!("{shown}: {why}"),
+        None => anyhow::anyhow!("{shown}: reading the git index: {}", err.message()),
+    })
+}
+
+/// What to say about a repository format libgit2 cannot read, and what to
+/// do about it, rather than "not a git repository".
+fn unsupported_format(err: &git2::Error) -> Option<String> {
+    let message = err.message();
+    if message.contains("object format") {
+        Some(format!(
+            "uses {} object ids (extensions.objectFormat), which antleak's git library (libgit2) \
+             cannot read: copy the history into a SHA-1 repository (`git init copy && git \
+             fast-export --all | git -C copy fast-import`) and scan that",
+            message.split('\'').nth(1).unwrap_or("non-SHA-1")
+        ))
+    } else if message.contains("extensions.refstorage") {
+        Some(
+            "stores its refs in the reftable format (extensions.refStorage=reftable), which \
+             antleak's git library (libgit2) cannot read: mirror it with files refs (`git clone \
+             --mirror --ref-format=files REPO copy.git`) and scan that with `antleak history \
+             --repo copy.git`"
+                .to_string(),
+        )
+    } else if message.contains("'sdir'") {
+        Some(
+            "has a sparse index (index.sparse), which antleak's git library (libgit2) cannot \
+             read: expand it with `git sparse-checkout init --no-sparse-index`, then run antleak \
+             again"
+                .to_string(),
+        )
+    } else if message.contains("unsupported extension name") {
+        Some(format!(
+            "uses a repository format antleak's git library (libgit2) cannot read ({message})"
+        ))
+    } else {
+        None
+    }
+}
+
+/// Process-wide settings for reading repositories that are not the user's
+/// own, before any is opened.
+pub fn trust_repositories() {
+    // SAFETY: plain settings of libgit2, made before any thread or
+    // repository exists. Turning owner validation off is safe for antleak:
+    // git refuses a repository owned by someone else because running git
+    // there would run that user's hooks, filters, fsmonitor and
+    // core.sshCommand. antleak runs none of them: it reads objects, refs, the
+    // index and ignore rules, and writes nothing into the repository (`hook
+    // install` writes a hook the user asked for into a repository they
+    // named). Docker volumes and CI checkouts owned by another uid are the
+    // common case this unblocks.
+    unsafe {
+        let _ = git2::opts::set_verify_owner_validation(false);
+    }
+    // A HOME (or XDG_CONFIG_HOME) that cannot be read makes libgit2 fail to
+    // open any repository ("failed to stat ~/.gitconfig"): its global
+    // config is then left out, with a warning, rather than stopping the scan.
+    for (level, dir) in [
+        (
+            git2::ConfigLevel::Global,
+            std::env::var_os("HOME").map(PathBuf::from),
+        ),
+        (
+            git2::ConfigLevel::XDG,
+            std::env::var_os("XDG_CONFIG_HOME")
+                .map(|d| PathBuf::from(d).join("git"))
+                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config/git"))),
+        ),
+    ] {
+        let Some(dir) = dir else { continue };
+        let probe = match level {
+            git2::ConfigLevel::Global => dir.join(".gitconfig"),
+            _ => dir.join("config"),
+        };
+        if let Err(err) = std::fs::metadata(&probe)
+            && err.kind() == io::ErrorKind::PermissionDenied
+        {
+            crate::warn!(
+                "{}: cannot be read ({err}); git settings from it are not used",
+                probe.display()
+            );
+            // SAFETY: as above, before any repository is opened.
+            unsafe {
+                let _ = git2::opts::set_search_path(level, "");
+            }
+        }
+    }
 }
 
 /// Where a repository's `.antleak.toml` lives: its work tree, or the git

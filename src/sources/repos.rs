@@ -5,7 +5,10 @@
 //! itself a git directory (bare: `HEAD`, `objects/`, `refs/`). The walk does
 //! not descend into a repository it found (its submodules and vendored
 //! checkouts belong to it), follows no symlinks and ignores no files: an
-//! audit looks everywhere.
+//! audit looks everywhere. A submodule's history lives in its
+//! superproject's `.git/modules/<name>`, not in the superproject's: each of
+//! those git directories is a repository of its own. A folder with no
+//! repository at all is an error: an audit of nothing is not clean.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
@@ -45,8 +48,42 @@ pub fn find_under(dir: &Path, stats: &Stats) -> Result<Vec<PathBuf>> {
             })
         });
     let mut repos = found.into_inner().unwrap_or_else(PoisonError::into_inner);
+    let mut modules = Vec::new();
+    for repo in &repos {
+        submodule_git_dirs(&repo.join(".git/modules"), &mut modules);
+    }
+    repos.extend(modules);
     repos.sort();
+    if repos.is_empty() {
+        anyhow::bail!(
+            "--repos-under {}: no git repository there (nothing to audit)",
+            dir.display()
+        );
+    }
     Ok(repos)
+}
+
+/// The git directories under `modules` (nested submodules keep theirs in
+/// `modules/<name>/modules/`).
+fn submodule_git_dirs(modules: &Path, found: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(modules) else {
+        return;
+    };
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        if is_repository(&dir) {
+            submodule_git_dirs(&dir.join("modules"), found);
+            found.push(dir);
+        } else {
+            // A submodule named `a/b` lives in `modules/a/b`.
+            submodule_git_dirs(&dir, found);
+        }
+    }
 }
 
 fn is_repository(dir: &Path) -> bool {

@@ -29,9 +29,7 @@ use crate::core::rules::RuleId;
 
 pub fn scan(repo: &Repository, stats: &Stats) -> Result<Vec<Finding>> {
     let head = head_tree(repo)?;
-    let index = repo
-        .index()
-        .with_context(|| format!("{}: reading the git index", repo.path().display()))?;
+    let index = super::read_index(repo)?;
     let mut options = DiffOptions::new();
     // Only ids and paths are needed; the blobs are read once, below.
     options.skip_binary_check(true);

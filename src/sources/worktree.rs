@@ -19,10 +19,15 @@
 //! not the tree the user asked for. The walker alone scans a directory named
 //! although ignored (`dist/`), but not one whose contents are (`dist/*`), nor
 //! the folders inside it that ignore rules name (`assets/`).
+//!
+//! A directory whose `.gitignore` or `.ignore` is beyond [`MAX_IGNORE_FILE`]
+//! is walked without ignore rules, with a warning: the `ignore` crate turns
+//! every line into a regular expression, and a hostile 6 MB `.gitignore`
+//! took gigabytes and seconds. Skipping it errs toward scanning more.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::{Context, Result, bail};
 use ignore::{WalkBuilder, WalkState};
@@ -49,6 +54,7 @@ pub fn scan(roots: &[PathBuf], options: &Options, stats: &Stats) -> Result<Vec<F
         if !metadata.is_dir() && !metadata.is_file() {
             bail!("{}: not a file or directory", root.display());
         }
+        refuse_git_dir(root)?;
         let mut found = scan_root(root, metadata.is_dir(), options, stats)?;
         if let Some(label) = root_label(roots, root, metadata.is_dir()) {
             found.iter_mut().for_each(|f| f.root = Some(label.clone()));
@@ -86,56 +92,123 @@ pub fn base_dir(root: &Path, is_dir: bool) -> PathBuf {
     }
 }
 
+/// A git directory holds compressed objects, in which `scan` can see
+/// nothing: scanning it would say "clean" about what it could not read.
+fn refuse_git_dir(root: &Path) -> Result<()> {
+    let Ok(full) = root.canonicalize() else {
+        return Ok(());
+    };
+    let is_git_dir = |dir: &Path| {
+        dir.file_name().is_some_and(|n| n == ".git")
+            || (dir.join("HEAD").is_file()
+                && dir.join("objects").is_dir()
+                && dir.join("refs").is_dir())
+    };
+    let Some(git_dir) = full.ancestors().find(|dir| is_git_dir(dir)) else {
+        return Ok(());
+    };
+    let repo = match git_dir.file_name() {
+        Some(name) if name == ".git" => git_dir.parent().unwrap_or(git_dir),
+        _ => git_dir,
+    };
+    bail!(
+        "{}: inside a git directory, whose objects are compressed: `scan` would find nothing \
+         there; `antleak history --repo {}` reads them",
+        root.display(),
+        crate::core::quote::shell_quote(&repo.display().to_string())
+    )
+}
+
+/// An ignore file beyond this size is not read (see the module doc).
+pub const MAX_IGNORE_FILE: u64 = 1 << 20;
+
+/// The ignore files of `dir` too big to read, warned about once each.
+fn oversized_ignore_files(dir: &Path) -> Vec<PathBuf> {
+    [".gitignore", ".ignore"]
+        .iter()
+        .map(|name| dir.join(name))
+        .filter(|path| std::fs::metadata(path).is_ok_and(|m| m.len() > MAX_IGNORE_FILE))
+        .inspect(|path| {
+            crate::warn!(
+                "{}: larger than {} MiB, not read: the files it would ignore are scanned",
+                path.display(),
+                MAX_IGNORE_FILE >> 20
+            )
+        })
+        .collect()
+}
+
 fn scan_root(root: &Path, is_dir: bool, options: &Options, stats: &Stats) -> Result<Vec<Finding>> {
     let base = base_dir(root, is_dir);
     let repo = GitContext::open(&base)?;
     // A directory named although ignored is scanned whole (module docs).
     let named_ignored = is_dir && repo.as_ref().is_some_and(|r| r.ignores_contents(stats));
-    let walker = walker(
-        root,
-        &Options {
-            no_ignore: options.no_ignore || named_ignored,
-            ..*options
-        },
-    );
     let context = PathContext::new(repo.as_ref(), &base);
     let found = Mutex::new(Vec::new());
-    walker.run(|| {
-        let mut buf = Vec::new();
-        let found = &found;
-        let repo = &repo;
-        let context = &context;
-        let base = &base;
-        Box::new(move |entry| {
-            let Some(entry) = stats.walked(entry) else {
-                return WalkState::Continue;
-            };
-            // Regular files only: no directories, symlinks, FIFOs, sockets
-            // or devices.
-            if !entry.file_type().is_some_and(|t| t.is_file()) {
-                return WalkState::Continue;
-            }
-            let rel = relative(base, entry.path());
-            let tracked = repo.as_ref().is_some_and(|r| r.mark_seen(&rel));
-            let dotenv_rule = match (file_rules(&context.path(&rel)), repo) {
-                (Some((committed, _)), Some(_)) if tracked => Some(committed),
-                (Some((_, unignored)), Some(r)) if !r.is_ignored(&rel, stats) => Some(unignored),
-                _ => None,
-            };
-            // The rule of a `.env` inside this file, if it is an archive.
-            let member_rule = || match repo {
-                Some(_) if tracked => Some(RuleId::DotenvCommitted),
-                Some(r) if !r.is_ignored(&rel, stats) => Some(RuleId::DotenvUnignored),
-                _ => None,
-            };
-            let rules = (dotenv_rule, member_rule);
-            let mut result = scan_file(entry.path(), &rel, context, rules, &mut buf, stats);
-            if !result.is_empty() {
-                lock(found).append(&mut result);
-            }
-            WalkState::Continue
-        })
-    });
+    let visit = |entry: ignore::DirEntry, buf: &mut Vec<u8>| {
+        // Regular files only: no directories, symlinks, FIFOs, sockets
+        // or devices.
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            return;
+        }
+        let rel = relative(&base, entry.path());
+        let tracked = repo.as_ref().is_some_and(|r| r.mark_seen(&rel));
+        let dotenv_rule = match (file_rules(&context.path(&rel)), &repo) {
+            (Some((committed, _)), Some(_)) if tracked => Some(committed),
+            (Some((_, unignored)), Some(r)) if !r.is_ignored(&rel, stats) => Some(unignored),
+            _ => None,
+        };
+        // The rule of a `.env` inside this file, if it is an archive.
+        let member_rule = || match &repo {
+            Some(_) if tracked => Some(RuleId::DotenvCommitted),
+            Some(r) if !r.is_ignored(&rel, stats) => Some(RuleId::DotenvUnignored),
+            _ => None,
+        };
+        let rules = (dotenv_rule, member_rule);
+        let mut result = scan_file(entry.path(), &rel, &context, rules, buf, stats);
+        // In a work tree, whether git has the file: a key in a file it
+        // does not track has not left this machine through git.
+        if repo.is_some() && !tracked {
+            result
+                .iter_mut()
+                .for_each(|f| f.provenance = Provenance::Untracked);
+        }
+        if !result.is_empty() {
+            lock(&found).append(&mut result);
+        }
+    };
+    let no_ignore = options.no_ignore || named_ignored;
+    // The ignore files of the root and of the directories above it, which
+    // the walker reads too.
+    let above_too_big = is_dir
+        && !no_ignore
+        && base
+            .canonicalize()
+            .ok()
+            .and_then(|full| {
+                let top = repo.as_ref().map(|r| r.workdir.clone());
+                full.ancestors()
+                    .take_while(|dir| top.as_ref().is_none_or(|t| dir.starts_with(t)))
+                    .find(|dir| !oversized_ignore_files(dir).is_empty())
+                    .map(Path::to_path_buf)
+            })
+            .is_some();
+    let mut pending = vec![(root.to_path_buf(), no_ignore || above_too_big)];
+    while let Some((dir, no_ignore)) = pending.pop() {
+        let deferred = Arc::new(Mutex::new(Vec::new()));
+        walker(&dir, options.threads, no_ignore, &deferred).run(|| {
+            let mut buf = Vec::new();
+            let visit = &visit;
+            Box::new(move |entry| {
+                if let Some(entry) = stats.walked(entry) {
+                    visit(entry, &mut buf);
+                }
+                WalkState::Continue
+            })
+        });
+        let deferred = std::mem::take(&mut *lock(&deferred));
+        pending.extend(deferred.into_iter().map(|d| (d, true)));
+    }
     let mut findings = found.into_inner().unwrap_or_else(PoisonError::into_inner);
     // A file given as a root was scanned whatever the ignore files say; the
     // other tracked files of its directory were not asked for.
@@ -155,16 +228,38 @@ fn scan_root(root: &Path, is_dir: bool, options: &Options, stats: &Stats) -> Res
     Ok(findings)
 }
 
-fn walker(root: &Path, options: &Options) -> ignore::WalkParallel {
+/// The walker of one root. With ignore rules on, a directory with an
+/// oversized ignore file is not entered but added to `deferred`, to be
+/// walked without ignore rules.
+fn walker(
+    root: &Path,
+    threads: usize,
+    no_ignore: bool,
+    deferred: &Arc<Mutex<Vec<PathBuf>>>,
+) -> ignore::WalkParallel {
     let mut builder = WalkBuilder::new(root);
+    let deferred = Arc::clone(deferred);
     builder
-        .standard_filters(!options.no_ignore)
+        .standard_filters(!no_ignore)
         .hidden(false)
         .follow_links(false)
-        .threads(options.threads)
-        // Match the name, not the type: in linked worktrees and submodules
-        // `.git` is a file.
-        .filter_entry(|entry| entry.file_name() != ".git");
+        .threads(threads)
+        .filter_entry(move |entry| {
+            // Match the name, not the type: in linked worktrees and
+            // submodules `.git` is a file.
+            if entry.file_name() == ".git" {
+                return false;
+            }
+            if !no_ignore
+                && entry.depth() > 0
+                && entry.file_type().is_some_and(|t| t.is_dir())
+                && !oversized_ignore_files(entry.path()).is_empty()
+            {
+                lock(&deferred).push(entry.path().to_path_buf());
+                return false;
+            }
+            true
+        });
     builder.build_parallel()
 }
 
@@ -228,7 +323,7 @@ fn scan_file(
             findings
         }
         Err(err) => {
-            stats.unreadable(&path.display().to_string(), err);
+            stats.io("files", &path.display().to_string(), &err);
             // The file cannot be read, but git's view of it still holds.
             findings_for(rel, &Provenance::Worktree, Vec::new(), dotenv_rule)
         }
@@ -250,6 +345,8 @@ fn relative(base: &Path, path: &Path) -> String {
 /// tracked (the index, restricted to that directory) and which are ignored.
 struct GitContext {
     repo: Mutex<git2::Repository>,
+    /// The work tree, canonical.
+    workdir: PathBuf,
     /// Index paths under the scanned directory, relative to it, sorted.
     tracked: Vec<String>,
     seen: Vec<AtomicBool>,
@@ -261,13 +358,8 @@ impl GitContext {
     /// `None` outside a git work tree. A repository that exists but cannot
     /// be read is fatal: its `.env` verdicts would be wrong.
     fn open(dir: &Path) -> Result<Option<GitContext>> {
-        let repo = match git2::Repository::discover(dir) {
-            Ok(repo) => repo,
-            Err(err) if err.code() == git2::ErrorCode::NotFound => return Ok(None),
-            Err(err) => {
-                return Err(err)
-                    .with_context(|| format!("{}: opening git repository", dir.display()));
-            }
+        let Some(repo) = super::discover(dir)? else {
+            return Ok(None);
         };
         let Some(workdir) = repo.workdir() else {
             return Ok(None);
@@ -285,9 +377,7 @@ impl GitContext {
         if !prefix.is_empty() {
             prefix.push('/');
         }
-        let index = repo
-            .index()
-            .with_context(|| format!("{}: reading the git index", workdir.display()))?;
+        let index = super::read_index(&repo)?;
         let mut tracked: Vec<String> = index
             .iter()
             // Gitlinks (submodules) are directories of another repository.
@@ -302,6 +392,7 @@ impl GitContext {
         let seen = tracked.iter().map(|_| AtomicBool::new(false)).collect();
         Ok(Some(GitContext {
             repo: Mutex::new(repo),
+            workdir,
             tracked,
             seen,
             prefix,
@@ -327,7 +418,7 @@ impl GitContext {
         match lock(&self.repo).is_path_ignored(Path::new(&path)) {
             Ok(ignored) => ignored,
             Err(err) => {
-                stats.unreadable(&format!("{rel}: checking .gitignore"), err.message());
+                stats.doubt(&format!("{rel}: checking .gitignore"), err.message());
                 false
             }
         }

@@ -4,20 +4,30 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use anyhow::{Context, Result, anyhow};
-use git2::{ErrorCode, ObjectType, Oid, Repository, Sort};
+use git2::{ObjectType, Oid, Repository, Sort};
 
 use crate::sources::Stats;
 
+/// A ref that peels to a blob or a tree rather than a commit: content that
+/// no commit may hold, published all the same.
+pub(super) struct Tagged {
+    pub(super) name: String,
+    pub(super) id: Oid,
+    pub(super) kind: ObjectType,
+}
+
 /// Every commit reachable from a ref, `HEAD`, the stash reflog or the
-/// reflog of a remote-tracking ref, parents before children.
-pub(super) fn all(repo: &Repository, stats: &Stats) -> Result<Vec<Oid>> {
-    let tips = tips(repo, stats)?;
-    Ok(Graph::load(repo, tips, stats).parents_first())
+/// reflog of a remote-tracking ref, parents before children; and the refs
+/// of blobs and trees.
+pub(super) fn all(repo: &Repository, stats: &Stats) -> Result<(Vec<Oid>, Vec<Tagged>)> {
+    let (tips, tagged) = tips(repo, stats)?;
+    Ok((Graph::load(repo, tips, stats).parents_first(), tagged))
 }
 
 /// The commits every history walk starts from.
-fn tips(repo: &Repository, stats: &Stats) -> Result<Vec<Oid>> {
+fn tips(repo: &Repository, stats: &Stats) -> Result<(Vec<Oid>, Vec<Tagged>)> {
     let mut tips = Vec::new();
+    let mut tagged = Vec::new();
     let mut logged = vec!["refs/stash".to_string()];
     let references = repo
         .references()
@@ -26,7 +36,12 @@ fn tips(repo: &Repository, stats: &Stats) -> Result<Vec<Oid>> {
         let reference = match reference {
             Ok(reference) => reference,
             Err(err) => {
-                stats.unreadable("a ref", err.message());
+                stats.not_scanned(
+                    "refs",
+                    &format!("a ref ({})", err.message()),
+                    "unreadable",
+                    err.message(),
+                );
                 continue;
             }
         };
@@ -39,23 +54,54 @@ fn tips(repo: &Repository, stats: &Stats) -> Result<Vec<Oid>> {
         // Peels tags (annotated ones too) down to what they point at.
         match reference.peel(ObjectType::Any) {
             Ok(object) if object.kind() == Some(ObjectType::Commit) => tips.push(object.id()),
-            // A tag of a tree or a blob publishes content no commit holds;
-            // it has no commit to report, so it is counted and named.
-            Ok(object) => stats.unreadable(
-                &format!("ref {name}"),
-                format!(
-                    "points at a {}, not a commit: not scanned (`git cat-file -p {name}` shows it)",
-                    object.kind().map_or("object", |kind| kind.str())
+            // A tag of a tree or a blob publishes content no commit holds:
+            // scanned on its own, reported at the ref's name.
+            Ok(object) => match object.kind() {
+                Some(kind @ (ObjectType::Blob | ObjectType::Tree)) => tagged.push(Tagged {
+                    name,
+                    id: object.id(),
+                    kind,
+                }),
+                _ => stats.not_scanned(
+                    "refs",
+                    &format!("ref {name}"),
+                    "points at an object that is not a commit, tree or blob",
+                    "not scanned",
                 ),
-            ),
-            Err(err) => stats.unreadable(&format!("ref {name}"), err.message()),
+            },
+            Err(err) => {
+                let target = reference
+                    .target()
+                    .map(|id| format!("{id}: "))
+                    .unwrap_or_default();
+                let missing = reference
+                    .target()
+                    .is_some_and(|id| repo.odb().is_ok_and(|odb| !odb.exists(id)));
+                stats.not_scanned(
+                    "refs",
+                    &format!("ref {name}"),
+                    if missing {
+                        "point at a missing object"
+                    } else {
+                        "point at an unreadable object"
+                    },
+                    format_args!("points at {target}{}", err.message()),
+                )
+            }
         }
     }
-    match repo.head().and_then(|head| head.peel_to_commit()) {
-        Ok(commit) => tips.push(commit.id()),
-        // An empty repository: nothing to walk.
-        Err(err) if matches!(err.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => {}
-        Err(err) => stats.unreadable("HEAD", err.message()),
+    // A HEAD on a branch was walked (or recorded) with that branch; only a
+    // detached one is a tip of its own.
+    if repo.head_detached().unwrap_or(false) {
+        match repo.head().and_then(|head| head.peel_to_commit()) {
+            Ok(commit) => tips.push(commit.id()),
+            Err(err) => stats.not_scanned(
+                "refs",
+                "HEAD",
+                "point at an unreadable object",
+                err.message(),
+            ),
+        }
     }
     // `refs/stash` names the newest stash only; `git stash list` reads the
     // older ones from its reflog. A remote-tracking ref's reflog holds every
@@ -72,21 +118,42 @@ fn tips(repo: &Repository, stats: &Stats) -> Result<Vec<Oid>> {
                     .map(|entry| entry.id_new())
                     .filter(|id| !id.is_zero()),
             ),
-            Err(err) => stats.unreadable(&format!("reflog of {name}"), err.message()),
+            Err(err) => stats.not_scanned(
+                "refs",
+                &format!("reflog of {name}"),
+                "unreadable reflog",
+                err.message(),
+            ),
         }
     }
-    Ok(tips)
+    Ok((tips, tagged))
 }
 
 /// The commits of `A..B`, parents first. A range git cannot resolve is fatal
 /// and the error names it.
 pub(super) fn in_range(repo: &Repository, range: &str) -> Result<Vec<Oid>> {
     let fail = |err: git2::Error| anyhow!("--range {range}: {}", err.message());
+    let Some((from, to)) = crate::core::range::split_range(range)? else {
+        anyhow::bail!("--range {range}: expected A..B (the commits of B that A lacks)");
+    };
     let mut walk = repo.revwalk().map_err(fail)?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
         .map_err(fail)?;
     walk.push_range(range).map_err(fail)?;
-    walk.collect::<Result<Vec<_>, _>>().map_err(fail)
+    let commits = walk.collect::<Result<Vec<_>, _>>().map_err(fail)?;
+    if commits.is_empty() {
+        let spec = repo.revparse(range).map_err(fail)?;
+        if let (Some(a), Some(b)) = (spec.from(), spec.to())
+            && a.id() != b.id()
+            && repo.graph_descendant_of(a.id(), b.id()).unwrap_or(false)
+        {
+            anyhow::bail!(
+                "--range {range}: holds no commit, since {to} is an ancestor of {from}; did you \
+                 mean {to}..{from}?"
+            );
+        }
+    }
+    Ok(commits)
 }
 
 /// The commit graph reachable from the tips. Walked by hand rather than with
@@ -116,7 +183,7 @@ impl Graph {
             let commit = match repo.find_commit(id) {
                 Ok(commit) => commit,
                 Err(err) => {
-                    stats.unreadable(&format!("commit {id}"), err.message());
+                    stats.git_object("commits", &format!("commit {id}"), &err);
                     continue;
                 }
             };

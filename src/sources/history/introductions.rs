@@ -45,7 +45,7 @@ impl Introductions {
     ) {
         let commit = match repo.find_commit(id) {
             Ok(commit) => commit,
-            Err(err) => return stats.unreadable(&format!("commit {id}"), err.message()),
+            Err(err) => return stats.git_object("commits", &format!("commit {id}"), &err),
         };
         let Some(tree) = load_tree(repo, commit.tree_id(), &format!("commit {id}"), stats) else {
             return;
@@ -56,7 +56,7 @@ impl Introductions {
                 // Compared with nothing, the commit introduces its whole tree:
                 // better a finding attributed too late than a missed one.
                 Err(err) => {
-                    stats.unreadable(&format!("commit {parent}"), err.message());
+                    stats.git_object("commits", &format!("commit {parent}"), &err);
                     None
                 }
             },
@@ -287,7 +287,15 @@ fn load_tree<'r>(repo: &'r Repository, id: Oid, what: &str, stats: &Stats) -> Op
     match repo.find_tree(id) {
         Ok(tree) => Some(tree),
         Err(err) => {
-            stats.unreadable(&format!("tree {id} ({what})"), err.message());
+            stats.not_scanned(
+                "trees",
+                &format!("tree {id}"),
+                match err.code() {
+                    git2::ErrorCode::NotFound => "missing from the object database",
+                    _ => "corrupt or unreadable",
+                },
+                format_args!("{} (at {what})", err.message()),
+            );
             None
         }
     }

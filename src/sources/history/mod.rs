@@ -35,8 +35,12 @@
 //!    a commit is one `dotenv-committed` finding with the commit that first
 //!    added it, even when a later commit deleted it.
 //!
-//! Gitlinks (submodules) are not entered. A missing or corrupt object is a
-//! warning naming the object, counted as unreadable, and the scan goes on.
+//! Gitlinks (submodules) are not entered. A ref of a blob or a tree is
+//! scanned too, each blob no commit introduced reported at the ref's name
+//! (`refs/tags/t`, `refs/tags/t:dir/file`). A missing or corrupt object is
+//! a warning naming the object, counted as not scanned, and the scan goes
+//! on, incomplete. So is history cut off: a shallow clone, or grafts
+//! (`info/grafts`) hiding parents, unless `--allow-shallow` accepts it.
 
 mod commits;
 mod interner;
@@ -44,11 +48,13 @@ mod introductions;
 mod place;
 mod workers;
 
-use anyhow::{Context, Result};
-use git2::Repository;
+use anyhow::Result;
+use git2::{ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
 
-use super::Stats;
-use crate::core::finding::Finding;
+use super::{Stats, findings_for, is_dotenv_path};
+use crate::core::finding::{Finding, Provenance};
+use crate::core::rules::RuleId;
+
 use introductions::Introductions;
 use workers::Workers;
 
@@ -56,12 +62,16 @@ pub struct Options {
     pub threads: usize,
     /// `--range A..B`: only the blobs introduced by the commits in the range.
     pub range: Option<String>,
+    /// `--allow-shallow`: a shallow clone's history, as far as it goes, is
+    /// the whole audit asked for.
+    pub allow_shallow: bool,
 }
 
 pub struct Scanned {
     pub findings: Vec<Finding>,
-    /// The repository is a shallow clone: commits beyond its boundary were
-    /// not there to scan.
+    /// The repository is a shallow clone (or grafts cut its history):
+    /// commits beyond its boundary were not there to scan, and dates of
+    /// first exposure are lower bounds.
     pub shallow: bool,
 }
 
@@ -80,38 +90,214 @@ pub struct Scanned {
 /// Both are `false` when `HEAD` is unborn.
 pub fn scan(repo: &Repository, options: &Options, stats: &Stats) -> Result<Scanned> {
     bound_libgit2_memory();
-    let shallow = repo.is_shallow();
-    if shallow {
-        crate::warn!(
-            "{}: shallow clone: commits before its boundary are not in the repository and were \
-             not scanned (`git fetch --unshallow`, then scan again, for a full audit)",
-            repo.path().display()
-        );
-    }
+    let grafts = has_grafts(repo);
+    let shallow = repo.is_shallow() || grafts;
+    let shown = repo.workdir().unwrap_or(repo.path()).display().to_string();
+    let unreadable_before = stats.unreadable.load(std::sync::atomic::Ordering::Relaxed);
     // The commit and tree walk gets a handle of its own: the commits and
     // trees libgit2 caches for it are freed with it, before the blobs are
     // read.
-    let (commits, introductions) = {
-        let walker = Repository::open(repo.path())
-            .with_context(|| format!("{}: opening repository", repo.path().display()))?;
-        let commits = match &options.range {
-            Some(range) => commits::in_range(&walker, range)?,
+    let (commits, tagged, introductions) = {
+        let walker = super::reopen(repo)?;
+        let (commits, tagged) = match &options.range {
+            Some(range) => (commits::in_range(&walker, range)?, Vec::new()),
             None => commits::all(&walker, stats)?,
         };
         let mut introductions = Introductions::default();
         for (position, &id) in commits.iter().enumerate() {
             introductions.add_commit(&walker, position as u32, id, options.range.is_some(), stats);
         }
-        (commits, introductions)
+        (commits, tagged, introductions)
     };
+    if shallow {
+        truncated_history(repo, &shown, grafts, &commits, options, stats);
+    }
     let workers = Workers::new(repo, options.threads)?;
     let matches = workers.scan(
         introductions.blobs.len(),
         |blob| introductions.blob(blob as u32),
         stats,
     );
-    let findings = place::place(repo, &commits, &introductions, matches, &workers, stats)?;
+    let mut findings = place::place(repo, &commits, &introductions, matches, &workers, stats)?;
+    findings.extend(scan_tagged(repo, &tagged, &introductions, &workers, stats));
+    if stats.unreadable.load(std::sync::atomic::Ordering::Relaxed) > unreadable_before
+        && let Some(fix) = partial_clone_fix(repo, &shown)
+    {
+        stats.coverage.add_fix(fix);
+    }
     Ok(Scanned { findings, shallow })
+}
+
+/// Whether `info/grafts` rewrites parents (libgit2 applies it, as git does).
+fn has_grafts(repo: &Repository) -> bool {
+    std::fs::metadata(repo.path().join("info/grafts")).is_ok_and(|m| m.is_file() && m.len() > 0)
+}
+
+/// Records what a shallow boundary or grafts hid, unless the user accepted
+/// it; a `--range` whose base the clone holds lost nothing.
+fn truncated_history(
+    repo: &Repository,
+    shown: &str,
+    grafts: bool,
+    commits: &[Oid],
+    options: &Options,
+    stats: &Stats,
+) {
+    let quoted = crate::core::quote::shell_quote(shown);
+    let (reason, fix) = if grafts {
+        (
+            "info/grafts hides the parents of some commits",
+            format!(
+                "`git -C {quoted} replace --convert-graft-file` turns the grafts into replace refs, \
+                 which antleak scans along with the real history"
+            ),
+        )
+    } else {
+        (
+            "shallow clone: commits before its boundary are not in the repository",
+            format!("`git -C {quoted} fetch --unshallow` fetches them"),
+        )
+    };
+    if let Some(range) = &options.range {
+        // A range whose walk met no boundary commit saw all it asked for;
+        // one that did may have more commits beyond it.
+        let boundary = boundary_commits(repo);
+        let crossed = commits.iter().any(|id| boundary.contains(id));
+        if crossed && !options.allow_shallow {
+            stats.not_scanned(
+                "history",
+                &format!("{shown}: --range {range}"),
+                reason,
+                format_args!("{reason}, and the range reaches past it"),
+            );
+            stats.coverage.add_fix(format!(
+                "{fix} (or `git -C {quoted} fetch --deepen N` until the range's base is reached), \
+                 then scan again; or pass --allow-shallow"
+            ));
+        }
+        return;
+    }
+    if options.allow_shallow {
+        crate::warn!(
+            "{shown}: {reason}; scanned as far as it goes (--allow-shallow): first-exposure dates \
+             are lower bounds"
+        );
+        return;
+    }
+    stats.not_scanned("history", &format!("{shown}: history"), reason, reason);
+    stats.coverage.add_fix(format!(
+        "{fix}, then scan again; or pass --allow-shallow to audit only what the clone holds"
+    ));
+}
+
+/// The commits whose parents the repository does not show: the shallow
+/// boundary, and the commits `info/grafts` rewrites.
+fn boundary_commits(repo: &Repository) -> std::collections::HashSet<Oid> {
+    ["shallow", "info/grafts"]
+        .iter()
+        .filter_map(|file| std::fs::read_to_string(repo.path().join(file)).ok())
+        .flat_map(|text| {
+            text.lines()
+                .filter_map(|line| {
+                    line.split_whitespace()
+                        .next()
+                        .and_then(|id| Oid::from_str(id).ok())
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// For a partial clone that left objects out: how to fetch them.
+fn partial_clone_fix(repo: &Repository, shown: &str) -> Option<String> {
+    let config = repo.config().ok()?;
+    let mut remote = config.get_string("extensions.partialclone").ok();
+    let mut filter = None;
+    if let Ok(mut entries) = config.entries(Some(r"^remote\..*\.(promisor|partialclonefilter)$")) {
+        while let Some(Ok(entry)) = entries.next() {
+            let (Ok(name), value) = (entry.name(), entry.value().ok()) else {
+                continue;
+            };
+            let Some(rest) = name.strip_prefix("remote.") else {
+                continue;
+            };
+            if let Some(r) = rest.strip_suffix(".promisor") {
+                if value.is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+                    remote.get_or_insert_with(|| r.to_string());
+                }
+            } else if let Some(r) = rest.strip_suffix(".partialclonefilter") {
+                remote.get_or_insert_with(|| r.to_string());
+                filter = value.map(str::to_string);
+            }
+        }
+    }
+    let remote = remote?;
+    Some(format!(
+        "{shown} is a partial clone{} whose remote {remote} holds what is missing: `git -C {} \
+         fetch --refetch --no-filter {}` fetches it, then scan again",
+        filter.map(|f| format!(" (filter {f})")).unwrap_or_default(),
+        crate::core::quote::shell_quote(shown),
+        crate::core::quote::shell_quote(&remote),
+    ))
+}
+
+/// The blobs of refs that point at a blob or a tree, except those some
+/// commit introduced (reported with that commit already).
+fn scan_tagged(
+    repo: &Repository,
+    tagged: &[commits::Tagged],
+    introductions: &Introductions,
+    workers: &Workers,
+    stats: &Stats,
+) -> Vec<Finding> {
+    let mut blobs: Vec<(Oid, String)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for tag in tagged {
+        match tag.kind {
+            ObjectType::Blob => {
+                if introductions.blobs.get(&tag.id).is_none() && seen.insert(tag.id) {
+                    blobs.push((tag.id, tag.name.clone()));
+                }
+            }
+            _ => {
+                let tree = match repo.find_tree(tag.id) {
+                    Ok(tree) => tree,
+                    Err(err) => {
+                        stats.git_object("trees", &format!("tree {} ({})", tag.id, tag.name), &err);
+                        continue;
+                    }
+                };
+                let walked = tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
+                    if introductions::Kind::of(entry.filemode()) == introductions::Kind::Blob
+                        && introductions.blobs.get(&entry.id()).is_none()
+                        && seen.insert(entry.id())
+                    {
+                        let path =
+                            introductions::join(dir.trim_end_matches('/'), entry.name_bytes());
+                        blobs.push((entry.id(), format!("{}:{path}", tag.name)));
+                    }
+                    TreeWalkResult::Ok
+                });
+                if let Err(err) = walked {
+                    stats.git_object("trees", &format!("tree under {}", tag.name), &err);
+                }
+            }
+        }
+    }
+    let mut matches = workers.scan(blobs.len(), |i| (blobs[i].0, blobs[i].1.as_str()), stats);
+    let mut findings = Vec::new();
+    for (i, (_, path)) in blobs.iter().enumerate() {
+        let found = matches
+            .remove(&(i as u32))
+            .map(|detection| detection.matches)
+            .unwrap_or_default();
+        let rule = is_dotenv_path(path).then_some(RuleId::DotenvCommitted);
+        if found.is_empty() && rule.is_none() {
+            continue;
+        }
+        findings.extend(findings_for(path, &Provenance::Tagged, found, rule));
+    }
+    findings
 }
 
 /// Pack files are read through windows of this size…

@@ -184,7 +184,18 @@ impl Head {
                 return head;
             }
             Err(err) => {
-                stats.unreadable("HEAD", err.message());
+                // Named as the ref walk named it, so it is counted once.
+                let name = repo
+                    .find_reference("HEAD")
+                    .ok()
+                    .and_then(|h| h.symbolic_target().ok().flatten().map(str::to_string))
+                    .map_or("HEAD".to_string(), |n| format!("ref {n}"));
+                stats.not_scanned(
+                    "refs",
+                    &name,
+                    "point at an unreadable object",
+                    err.message(),
+                );
                 return head;
             }
         };
@@ -198,7 +209,7 @@ impl Head {
             TreeWalkResult::Ok
         });
         if let Err(err) = walked {
-            stats.unreadable(&format!("HEAD tree {}", tree.id()), err.message());
+            stats.git_object("trees", &format!("HEAD tree {}", tree.id()), &err);
         }
         for (blob, path) in &blobs {
             if let Some(b) = introductions.blobs.get(blob)

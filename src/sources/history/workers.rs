@@ -26,7 +26,7 @@ impl Workers {
         let git_dir = repo.path();
         let repos = (0..threads)
             .map(|_| {
-                Repository::open(git_dir)
+                crate::sources::reopen(repo)
                     .map(Mutex::new)
                     .with_context(|| format!("{}: opening repository", git_dir.display()))
             })
