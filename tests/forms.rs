@@ -249,8 +249,13 @@ fn history_finds_encoded_and_archived_keys_in_old_commits() {
         "dist/app.whl",
         zip_of(&[("app/settings.py", format!("KEY = \"{b}\"\n").as_bytes())]),
     );
+    let env = format!("ANTHROPIC_API_KEY={b}\n");
+    sb.write(
+        "ops/secrets.tgz",
+        gzip(&tar_of(&[("srv/.env", env.as_bytes())])),
+    );
     sb.commit("deploy", "2024-04-01T00:00:00Z");
-    sb.git(&["rm", "-q", "-r", "k8s", "dist"]);
+    sb.git(&["rm", "-q", "-r", "k8s", "dist", "ops"]);
     sb.commit("remove", "2024-04-02T00:00:00Z");
     let run = sb.antleak(&["history", "--format", "json", "-o", "report.json"]);
     run.assert_code(1);
@@ -261,7 +266,24 @@ fn history_finds_encoded_and_archived_keys_in_old_commits() {
         vec![
             row(API, "dist/app.whl!app/settings.py", &["zip"], 1, 8),
             row("anthropic-admin-key", "k8s/secret.yaml", &["base64"], 2, 10),
+            (
+                "dotenv-committed".into(),
+                "ops/secrets.tgz!srv/.env".into(),
+                vec![],
+                None,
+                None
+            ),
+            row(API, "ops/secrets.tgz!srv/.env", &["gzip", "tar"], 1, 19),
         ]
+    );
+    let dotenv = &report["findings"].as_array().unwrap()[2];
+    assert_eq!(
+        (&dotenv["rule"], &dotenv["path"], &dotenv["severity"]),
+        (
+            &Value::from("dotenv-committed"),
+            &Value::from("ops/secrets.tgz!srv/.env"),
+            &Value::from("high")
+        )
     );
     for key in [&a, &b] {
         run.assert_hides(key);
