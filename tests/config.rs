@@ -236,3 +236,36 @@ fn a_range_cannot_allow_list_its_own_leak() {
     ]);
     run.assert_code(0);
 }
+
+#[test]
+fn refreshing_a_baseline_in_place_keeps_what_it_held_adds_the_new_and_drops_the_gone() {
+    let sb = Sandbox::new();
+    sb.init();
+    let old = fake_key("api03", 140);
+    let gone = fake_key("api03", 141);
+    sb.write("old.py", format!("K = '{old}'\n"));
+    sb.write("gone.py", format!("K = '{gone}'\n"));
+    sb.git(&["add", "-A"]);
+    let args = ["scan", "--baseline", "b.json", "--write-baseline", "b.json"];
+    sb.antleak(&["scan", "--write-baseline", "b.json"])
+        .assert_code(1);
+
+    let new = fake_key("api03", 142);
+    std::fs::remove_file(sb.path("gone.py")).unwrap();
+    sb.write("new.py", format!("K = '{new}'\n"));
+    let refresh = sb.antleak(&args);
+    refresh.assert_code(1);
+    assert!(
+        refresh
+            .stderr
+            .contains("b.json: 1 known and still found, 1 new, 1 no longer found"),
+        "{}",
+        refresh.stderr
+    );
+    let baseline = std::fs::read_to_string(sb.path("b.json")).unwrap();
+    for (key, held) in [(&old, true), (&new, true), (&gone, false)] {
+        assert_eq!(baseline.contains(&sha256_hex(key)), held, "{baseline}");
+    }
+    // Read back, it hides both the old and the new key: nothing resurfaces.
+    sb.antleak(&args).assert_code(0);
+}

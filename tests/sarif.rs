@@ -79,7 +79,10 @@ fn the_same_key_keeps_its_fingerprint_when_it_moves() {
 #[test]
 fn sarif_validates_against_the_schema_with_the_sarif_multitool() {
     let Some(multitool) = std::env::var_os("SARIF_MULTITOOL") else {
-        eprintln!("SARIF_MULTITOOL not set: schema validation skipped (.ci/run sets it)");
+        crate::skip::missing_tool(
+            "SARIF_MULTITOOL is not set: no SARIF schema validation (.ci/run installs the npm \
+             package @microsoft/sarif-multitool and sets it)",
+        );
         return;
     };
     let sb = Sandbox::new();

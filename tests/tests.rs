@@ -3,22 +3,26 @@
 
 mod util;
 
-mod architecture;
-mod contract;
-mod output;
-
+mod action;
 mod api;
+mod architecture;
 mod audit;
 mod cli;
 mod config;
+mod contract;
 mod exposure;
 mod forms;
+mod fixtures;
 mod history;
 mod hook;
 mod hygiene;
+mod manifest;
+mod output;
 mod properties;
 mod robustness;
 mod sarif;
 mod scan;
+mod schema;
+mod skip;
 mod staged;
 mod trust;

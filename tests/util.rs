@@ -227,8 +227,14 @@ impl Run {
     /// The JSON on stdout; a scan report is also held to the contract
     /// ([`crate::contract::check`]).
     pub fn json(&self) -> Value {
-        let value: Value = serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr));
+        let value: Value = serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "not JSON ({e}): {}
+stderr: {}",
+                self.stdout, self.stderr
+            )
+        });
+        crate::schema::assert_report_matches_schema(&value);
         if ["scan", "staged", "history"].contains(&value["command"].as_str().unwrap_or("")) {
             crate::contract::check(&value);
         }

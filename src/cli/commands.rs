@@ -28,7 +28,7 @@ use crate::sources::{self, Stats, history, staged, worktree};
 /// What a scan command found, before it is planned and reported.
 struct Scanned {
     command: Command,
-    findings: Vec<Finding>,
+    found: Found,
     /// History only: whether a repository was a shallow clone.
     shallow: Option<bool>,
     /// Where SARIF's relative paths resolve from.
@@ -61,7 +61,7 @@ pub fn scan(
     })?;
     let scanned = Scanned {
         command: Command::Scan,
-        findings: apply(&filters, found, &stats),
+        found: Found::filtered(&filters, found, &stats),
         shallow: None,
         uri_base: config_root
             .and_then(|dir| dir.canonicalize().ok())
@@ -80,7 +80,7 @@ pub fn staged(settings: &Settings, report: &ReportArgs, repo: Option<&Path>) -> 
     let found = staged::scan(&repo, &stats)?;
     let scanned = Scanned {
         command: Command::Staged,
-        findings: apply(&filters, found, &stats),
+        found: Found::filtered(&filters, found, &stats),
         shallow: None,
         uri_base: repo_uri_base(&repo),
     };
@@ -109,7 +109,7 @@ pub fn history(
     if let Some(folder) = repos_under {
         dirs.extend(sources::repos::find_under(folder, &stats)?);
     }
-    let (findings, shallow) = history_findings(settings, &dirs, range, allow_shallow, &stats)?;
+    let (found, shallow) = history_findings(settings, &dirs, range, allow_shallow, &stats)?;
     // One repository: paths are relative to its root. Several: each finding
     // carries its repository as `root`, and URIs are written with it.
     let uri_base = match &dirs[..] {
@@ -119,19 +119,49 @@ pub fn history(
     };
     let scanned = Scanned {
         command: Command::History,
-        findings,
+        found,
         shallow: Some(shallow),
         uri_base,
     };
     report_scan(settings, report, scanned, &stats, started, verify.as_ref())
 }
 
-/// Drops what the allow-list and the baseline accept, counting it.
-fn apply(filters: &Filters, found: Vec<Finding>, stats: &Stats) -> Vec<Finding> {
-    let (kept, suppressed) = filters.apply_counted(found);
-    Stats::add(&stats.suppressed_allow, suppressed.allow);
-    Stats::add(&stats.suppressed_baseline, suppressed.baseline);
-    kept
+/// What the scans of a command found, filtered: the findings to report,
+/// and what the baseline already knew, which a baseline this run writes
+/// must keep.
+#[derive(Default)]
+struct Found {
+    findings: Vec<Finding>,
+    baselined: Vec<Finding>,
+    /// How many findings the baselines read knew, by identity.
+    baseline_known: usize,
+}
+
+impl Found {
+    fn filtered(filters: &Filters, found: Vec<Finding>, stats: &Stats) -> Found {
+        let mut all = Found::default();
+        all.add(filters, found, stats, None);
+        all
+    }
+
+    /// Drops what the allow-list and the baseline accept, counting it;
+    /// `root` labels the findings of one of several repositories.
+    fn add(&mut self, filters: &Filters, found: Vec<Finding>, stats: &Stats, root: Option<String>) {
+        let mut filtered = filters.split(found);
+        Stats::add(&stats.suppressed_allow, filtered.suppressed.allow);
+        Stats::add(&stats.suppressed_baseline, filtered.suppressed.baseline);
+        for f in filtered.kept.iter_mut().chain(&mut filtered.baselined) {
+            if root.is_some() {
+                f.root.clone_from(&root);
+            }
+        }
+        self.findings.append(&mut filtered.kept);
+        self.baselined.append(&mut filtered.baselined);
+        // Every repository of a run reads the same --baseline.
+        self.baseline_known = self.baseline_known.max(filters.baseline_len());
+        self.findings
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    }
 }
 
 /// The filtered findings of the history of each of `dirs` (none: the
@@ -143,7 +173,7 @@ fn history_findings(
     range: Option<&str>,
     allow_shallow: bool,
     stats: &Stats,
-) -> Result<(Vec<Finding>, bool)> {
+) -> Result<(Found, bool)> {
     if range.is_some() && dirs.len() > 1 {
         anyhow::bail!("--range: applies to one repository, not {}", dirs.len());
     }
@@ -152,7 +182,7 @@ fn history_findings(
     } else {
         dirs.iter().map(|d| Some(d.as_path())).collect()
     };
-    let mut findings = Vec::new();
+    let mut found = Found::default();
     let mut shallow = false;
     for dir in targets {
         let repo = sources::open_repo(dir)?;
@@ -171,14 +201,10 @@ fn history_findings(
             history::scan(&repo, &options, stats)
         })?;
         shallow |= scanned.shallow;
-        let mut found = apply(&filters, scanned.findings, stats);
-        if let Some(label) = dir.and_then(|dir| sources::root_label(dirs, dir)) {
-            found.iter_mut().for_each(|f| f.root = Some(label.clone()));
-        }
-        findings.append(&mut found);
+        let label = dir.and_then(|dir| sources::root_label(dirs, dir));
+        found.add(&filters, scanned.findings, stats, label);
     }
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    Ok((findings, shallow))
+    Ok((found, shallow))
 }
 
 /// Plans, verifies (if asked) and writes the report of a scan.
@@ -192,10 +218,15 @@ fn report_scan(
 ) -> Result<Outcome> {
     let Scanned {
         command,
-        findings,
+        found,
         shallow,
         uri_base,
     } = scanned;
+    let Found {
+        findings,
+        baselined,
+        baseline_known,
+    } = found;
     let summary = Summary {
         findings: findings.len() as u64,
         files_scanned: stats.files.load(Ordering::Relaxed),
@@ -230,7 +261,7 @@ fn report_scan(
         return Err(err);
     }
     if let Some(path) = &args.write_baseline {
-        report::write_baseline(&report, path)?;
+        write_baseline(&report, baselined, baseline_known, path)?;
     }
     let summary = &report.summary;
     if !summary.complete {
@@ -247,6 +278,51 @@ fn report_scan(
     } else {
         Outcome::Findings
     })
+}
+
+/// Writes the baseline of this run: what it reported plus what the baseline
+/// it read already knew and is still there, so refreshing a baseline in
+/// place (`--baseline F --write-baseline F`) keeps what it held; says what
+/// changed when a baseline was read.
+fn write_baseline(
+    report: &Report,
+    mut baselined: Vec<Finding>,
+    baseline_known: usize,
+    path: &Path,
+) -> Result<()> {
+    let still_known = {
+        let mut identities: Vec<(_, _)> = baselined
+            .iter()
+            .map(|f| (f.rule, f.fingerprint().unwrap_or(&f.path)))
+            .collect();
+        identities.sort();
+        identities.dedup();
+        identities.len()
+    };
+    let added = report.findings.len();
+    let mut all = report.findings.clone();
+    all.append(&mut baselined);
+    all.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let baseline = Report {
+        command: report.command,
+        remediation: remediation::plan(&all),
+        summary: Summary {
+            findings: all.len() as u64,
+            ..Summary::default()
+        },
+        findings: all,
+        uri_base: None,
+    };
+    report::write_baseline(&baseline, path)?;
+    if baseline_known > 0 {
+        crate::messages::print_note(format_args!(
+            "baseline {}: {still_known} known and still found, {added} new, {} no longer found \
+             (dropped)",
+            path.display(),
+            baseline_known.saturating_sub(still_known)
+        ));
+    }
+    Ok(())
 }
 
 pub fn revoke(settings: &Settings, args: &RevokeArgs) -> Result<Outcome> {
@@ -278,8 +354,8 @@ fn leaked_keys(settings: &Settings, args: &LeakedArgs) -> Result<Vec<LeakedKey>>
     }
     let dirs: Vec<PathBuf> = args.repo.iter().cloned().collect();
     // Revoking what a shallow clone shows is still worth doing.
-    let (findings, _) = history_findings(settings, &dirs, None, true, &Stats::default())?;
-    let plan: Plan = remediation::plan(&findings);
+    let (found, _) = history_findings(settings, &dirs, None, true, &Stats::default())?;
+    let plan: Plan = remediation::plan(&found.findings);
     Ok(LeakedKey::from_plan(&plan))
 }
 

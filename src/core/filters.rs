@@ -32,6 +32,16 @@ const EVERY_PATH: &[&str] = &[
     "deploy/prod.env",
 ];
 
+/// A scan's findings once the filters have spoken.
+#[derive(Debug, Default)]
+pub struct Filtered {
+    /// What the report shows, in report order.
+    pub kept: Vec<Finding>,
+    /// What the baseline already knew.
+    pub baselined: Vec<Finding>,
+    pub suppressed: Suppressed,
+}
+
 /// Counts of findings dropped, by what dropped them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Suppressed {
@@ -132,32 +142,35 @@ impl Filters {
         Filters { prefixes, ..self }
     }
 
-    /// Drops allowed and baselined findings and sorts the rest.
-    pub fn apply(&self, findings: Vec<Finding>) -> Vec<Finding> {
-        self.apply_counted(findings).0
-    }
-
-    /// As [`apply`](Self::apply), with how many each dropped (allow rules
-    /// first: a finding both drop counts as allowed).
-    pub fn apply_counted(&self, mut findings: Vec<Finding>) -> (Vec<Finding>, Suppressed) {
-        let mut suppressed = Suppressed::default();
-        findings.retain(|f| {
+    /// Drops allowed and baselined findings, sorts the rest, and says what
+    /// each dropped (allow rules first: a finding both drop counts as
+    /// allowed). The baselined findings are kept aside: a baseline written
+    /// by this scan must still hold them.
+    pub fn split(&self, findings: Vec<Finding>) -> Filtered {
+        let mut filtered = Filtered::default();
+        for f in findings {
             let path = match self.prefixes.get(&f.root) {
                 Some(prefix) => format!("{prefix}{}", f.path),
                 None => f.path.clone(),
             };
-            if self.allow.allows(f, &path) {
-                suppressed.allow += 1;
-                false
-            } else if self.baseline.as_ref().is_some_and(|b| b.contains(f)) {
-                suppressed.baseline += 1;
-                false
+            if self.allow.allows(&f, &path) {
+                filtered.suppressed.allow += 1;
+            } else if self.baseline.as_ref().is_some_and(|b| b.contains(&f)) {
+                filtered.suppressed.baseline += 1;
+                filtered.baselined.push(f);
             } else {
-                true
+                filtered.kept.push(f);
             }
-        });
-        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        (findings, suppressed)
+        }
+        filtered
+            .kept
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        filtered
+    }
+
+    /// How many findings the baseline knows, by identity.
+    pub fn baseline_len(&self) -> usize {
+        self.baseline.as_ref().map_or(0, |b| b.known.len())
     }
 }
 
