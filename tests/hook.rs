@@ -277,7 +277,11 @@ fn the_hook_fails_clearly_when_antleak_is_not_on_path() {
     );
     assert!(run.stderr.contains("--no-verify"), "{}", run.stderr);
     // The install line the README gives, not a crate name that may not exist.
-    assert!(run.stderr.contains("cargo install --locked --path ."), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cargo install --locked --path ."),
+        "{}",
+        run.stderr
+    );
     assert_eq!(head(&sb), before);
 }
 
