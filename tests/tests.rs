@@ -17,6 +17,7 @@ mod history;
 mod hook;
 mod hygiene;
 mod manifest;
+mod metadata;
 mod output;
 mod properties;
 mod robustness;

@@ -187,6 +187,41 @@ pub struct Finding {
     /// Credentials only: the key ships to the browser (a public variable, a
     /// bundle); such a finding is critical.
     pub exposure: Option<Exposure>,
+    /// What held the key: a file, or a piece of git metadata (history).
+    pub location: Location,
+}
+
+/// Where in a repository a credential sits: in a file, or in git metadata,
+/// which no commit can remove (a commit message stays in every clone).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Location {
+    #[default]
+    File,
+    /// The message of a commit (`commit` names it).
+    CommitMessage,
+    /// The message of an annotated tag (`path` names the tag).
+    TagMessage,
+    /// The author, committer or tagger of a commit or tag.
+    Identity,
+    /// The name of a ref (`path` holds it).
+    RefName,
+    /// The name of a file (`path` is that file).
+    PathName,
+}
+
+impl Location {
+    /// What a person reads: "the message of a commit".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Location::File => "a file",
+            Location::CommitMessage => "a commit message",
+            Location::TagMessage => "an annotated tag's message",
+            Location::Identity => "an author or committer identity",
+            Location::RefName => "a ref name",
+            Location::PathName => "a file name",
+        }
+    }
 }
 
 impl Finding {
@@ -209,6 +244,7 @@ impl Finding {
             encoding: Vec::new(),
             member: Vec::new(),
             exposure: None,
+            location: Location::File,
         }
     }
 

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::core::claude_files::{self, ClaudeFile};
 use crate::core::exposure::Exposure;
-use crate::core::finding::{Finding, Provenance, Source};
+use crate::core::finding::{Location, Finding, Provenance, Source};
 use crate::core::quote::shell_quote;
 use crate::core::rules::{RuleId, Severity};
 use crate::core::verdict::Verification;
@@ -173,6 +173,19 @@ fn credential_plan(fingerprint: String, found: &[&Finding]) -> Remediation {
         steps.push(format!(
             "Read {var} from the environment instead of keeping the key next to the code.",
             var = env_var(first.rule)
+        ));
+    }
+    // A message or a name cannot be edited away: say so before the runbook.
+    if let Some(f) = found.iter().find(|f| f.location != Location::File) {
+        let commit = f
+            .commit()
+            .map(|c| format!(" (commit {})", &c.id[..c.id.len().min(12)]))
+            .unwrap_or_default();
+        steps.push(format!(
+            "{secret} is in {}{commit}: no later commit removes it, every clone and fork keeps \
+             it, and rewriting history would need every one of them re-made. Rotating the key \
+             is the fix.",
+            f.location.describe()
         ));
     }
     if staged && !only_staged {
@@ -542,6 +555,7 @@ mod tests {
             encoding: Vec::new(),
             member: Vec::new(),
             exposure: None,
+            location: Default::default(),
         }
     }
 

@@ -12,7 +12,7 @@ use colored::{ColoredString, Colorize};
 use std::collections::{HashMap, HashSet};
 
 use super::{Command, Report, Style};
-use crate::core::finding::{Finding, Provenance};
+use crate::core::finding::{Location, Finding, Provenance};
 use crate::core::forms::Step;
 use crate::core::rules::{RuleId, Severity};
 use crate::core::verdict;
@@ -324,9 +324,13 @@ fn location(f: &Finding) -> String {
         });
     }
     place.push_str(&encoded_in(f));
-    place.push_str(&escape_control(&f.path));
-    if let (Some(line), Some(column)) = (f.line, f.column) {
-        place.push_str(&format!(":{line}:{column}"));
+    place.push_str(&metadata_place(f));
+    match (f.line, f.column, f.location) {
+        (Some(line), Some(column), Location::File) => {
+            place.push_str(&format!(":{line}:{column}"))
+        }
+        (Some(line), _, _) => place.push_str(&format!(", line {line}")),
+        _ => {}
     }
     if let Some(exposure) = &f.exposure {
         place.push_str(&format!("  ({})", escape_control(&exposure.short())));
@@ -343,15 +347,29 @@ fn location(f: &Finding) -> String {
             &commit.id[..commit.id.len().min(12)],
             commit.date,
             escape_control(&commit.author),
-            if *still_in_head {
-                ", still in HEAD"
-            } else {
-                ", no longer in HEAD"
+            match (f.location, still_in_head) {
+                (Location::File, true) => ", still in HEAD",
+                (Location::File, false) => ", no longer in HEAD",
+                (_, true) => ", in HEAD's history",
+                (_, false) => ", not in HEAD's history",
             }
         )),
         _ => {}
     }
     place
+}
+
+/// The place itself: a path, or which piece of git metadata holds the key.
+fn metadata_place(f: &Finding) -> String {
+    let path = escape_control(&f.path);
+    match f.location {
+        Location::File => path,
+        Location::CommitMessage => "commit message".to_string(),
+        Location::TagMessage => format!("message of tag {path}"),
+        Location::Identity => "author or committer identity".to_string(),
+        Location::RefName => format!("name of ref {path}"),
+        Location::PathName => format!("name of file {path}"),
+    }
 }
 
 /// How the key is stored, before the place (`base64-encoded in `); members

@@ -14,14 +14,14 @@ use std::io::{self, Write};
 
 use serde_json::json;
 use serde_sarif::sarif::{
-    ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification,
+    ArtifactLocation, Invocation, Location, LogicalLocation, Message, MultiformatMessageString, Notification,
     PhysicalLocation, PropertyBag, Region, ReportingDescriptor, Result as SarifResult, ResultLevel,
     Run, Sarif, Tool, ToolComponent,
 };
 use sha2::{Digest, Sha256};
 
 use super::{Command, Report};
-use crate::core::finding::{Finding, Provenance};
+use crate::core::finding::{Finding, Location as Held, Provenance};
 use crate::core::remediation;
 use crate::core::rules::{RuleId, Severity};
 use crate::core::verdict;
@@ -147,7 +147,22 @@ fn result(finding: &Finding, report: &Report) -> SarifResult {
         region.start_line = Some(1);
     }
     physical.region = Some(region);
-    let location = Location::builder().physical_location(physical).build();
+    let location = match finding.location {
+        Held::File => Location::builder().physical_location(physical).build(),
+        // No file holds a commit message or a ref name: a logical location
+        // names it (`commit 1a2b3c4d5e6f`, `refs/heads/x`); the message and
+        // the `location` property say what it is.
+        held => {
+            let name = match (held, finding.commit()) {
+                (Held::CommitMessage | Held::Identity, Some(c)) => {
+                    format!("commit {}", &c.id[..c.id.len().min(12)])
+                }
+                _ => finding.path.clone(),
+            };
+            let logical = LogicalLocation::builder().name(name).build();
+            Location::builder().logical_locations(vec![logical]).build()
+        }
+    };
     let (fingerprint, what) = match &finding.secret {
         Some(secret) => (
             secret.fingerprint().to_string(),
@@ -200,8 +215,15 @@ fn result(finding: &Finding, report: &Report) -> SarifResult {
             }
         ),
     };
+    let held = match finding.location {
+        Held::File => String::new(),
+        held => format!(
+            " in {} (no commit removes it: rotate the key)",
+            held.describe()
+        ),
+    };
     let message = format!(
-        "{live}{exposed}{what}{stored}{since}. See the rule help for the recovery checklist: revoke, \
+        "{live}{exposed}{what}{held}{stored}{since}. See the rule help for the recovery checklist: revoke, \
          regenerate, update .env, restart, audit usage."
     );
     let mut partial = BTreeMap::new();
@@ -265,6 +287,9 @@ fn properties(finding: &Finding, plan: &remediation::Plan) -> BTreeMap<String, s
         props.insert("verification".to_string(), json!(verification));
     }
     props.insert("source".to_string(), json!(finding.source()));
+    if finding.location != Held::File {
+        props.insert("location".to_string(), json!(finding.location));
+    }
     if !finding.member.is_empty() {
         props.insert("member".to_string(), json!(finding.member.join("!")));
     }

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::core::browser_access::{self, Signal};
 use crate::core::coverage::Coverage;
 use crate::core::detect::{self, Detection, Found, Limits, Unexpanded};
-use crate::core::finding::{Finding, Provenance};
+use crate::core::finding::{Location, Finding, Provenance};
 use crate::core::rules::{self, DotenvKind, RuleId, Severity};
 use crate::core::{claude_files, exposure};
 
@@ -237,6 +237,7 @@ pub fn credential_finding(path: &str, provenance: Provenance, m: Found) -> Findi
         exposure,
         encoding: m.encoding,
         member: m.member,
+        location: Location::File,
     }
 }
 
@@ -258,6 +259,7 @@ pub fn signal_findings(path: &str, provenance: &Provenance, signals: Vec<Signal>
             column: Some(s.column),
             secret: None,
             exposure: None,
+            location: Location::File,
             encoding: Vec::new(),
             member: Vec::new(),
         })

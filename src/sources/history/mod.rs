@@ -45,6 +45,7 @@
 mod commits;
 mod interner;
 mod introductions;
+mod metadata;
 mod place;
 mod workers;
 
@@ -120,6 +121,13 @@ pub fn scan(repo: &Repository, options: &Options, stats: &Stats) -> Result<Scann
     );
     let mut findings = place::place(repo, &commits, &introductions, matches, &workers, stats)?;
     findings.extend(scan_tagged(repo, &tagged, &introductions, &workers, stats));
+    findings.extend(metadata::scan(
+        repo,
+        &commits,
+        &introductions,
+        options.range.is_some(),
+        stats,
+    ));
     if stats.unreadable.load(std::sync::atomic::Ordering::Relaxed) > unreadable_before
         && let Some(fix) = partial_clone_fix(repo, &shown)
     {

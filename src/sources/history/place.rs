@@ -166,7 +166,7 @@ pub(super) fn place(
 }
 
 /// Id, author and date of a commit already read during the walk.
-fn describe(repo: &Repository, id: Oid) -> Result<CommitInfo> {
+pub(super) fn describe(repo: &Repository, id: Oid) -> Result<CommitInfo> {
     let commit = repo
         .find_commit(id)
         .with_context(|| format!("reading commit {id}"))?;
