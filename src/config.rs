@@ -66,6 +66,7 @@ pub fn load_limits(explicit: Option<&Path>, root: Option<&Path>) -> Result<Limit
         max_archive_members: section.max_archive_members.unwrap_or(d.max_archive_members),
         max_inflated_bytes: section.max_inflated_bytes.unwrap_or(d.max_inflated_bytes),
         max_archive_bytes: section.max_archive_bytes.unwrap_or(d.max_archive_bytes),
+        ..d
     })
 }
 

@@ -33,7 +33,11 @@ fn keys_in_messages_identities_ref_names_and_file_names_are_found() {
     );
     sb.git(&["tag", "-a", "v1", "-m", &format!("release\n\nkey {tag}")]);
     sb.write("b.txt", "2\n");
-    sb.commit_as("by a bot", "2024-04-02T00:00:00Z", (&author, "bot@example.com"));
+    sb.commit_as(
+        "by a bot",
+        "2024-04-02T00:00:00Z",
+        (&author, "bot@example.com"),
+    );
     sb.git(&["branch", &branch]);
     sb.write(&format!("keys/{file}.txt"), "named after it\n");
     sb.commit("a file named after a key", "2024-04-03T00:00:00Z");
@@ -61,7 +65,10 @@ fn keys_in_messages_identities_ref_names_and_file_names_are_found() {
     assert_eq!(m.commit.as_deref(), Some(commit.as_str()));
     assert_eq!((m.path.as_deref(), m.line), (None, Some(3)));
     assert_eq!(m.date.as_deref(), Some("2024-04-01T00:00:00Z"));
-    assert_eq!(at(&report, "tag-message")[0].path.as_deref(), Some("refs/tags/v1"));
+    assert_eq!(
+        at(&report, "tag-message")[0].path.as_deref(),
+        Some("refs/tags/v1")
+    );
 
     // The runbook says what removing it involves.
     let entry = (report.remediation.iter())
@@ -69,7 +76,11 @@ fn keys_in_messages_identities_ref_names_and_file_names_are_found() {
         .unwrap();
     assert!(entry.steps[0].contains("a commit message") && entry.steps[0].contains("Rotating"));
     let human = sb.antleak(&["history", "--color", "never"]);
-    assert!(human.stdout.contains("commit message, line 3"), "{}", human.stdout);
+    assert!(
+        human.stdout.contains("commit message, line 3"),
+        "{}",
+        human.stdout
+    );
     human.assert_hides(&message);
 }
 
@@ -83,7 +94,11 @@ fn a_range_reads_the_messages_of_its_commits_only() {
     sb.commit(&format!("new {new}"), "2024-05-02T00:00:00Z");
     let (run, report) = history_json(&sb, &["--range", &format!("{base}..HEAD")]);
     run.assert_code(1);
-    let found: Vec<_> = report.findings.iter().filter_map(|f| f.fingerprint.clone()).collect();
+    let found: Vec<_> = report
+        .findings
+        .iter()
+        .filter_map(|f| f.fingerprint.clone())
+        .collect();
     assert_eq!(found, vec![sha256_hex(&new)]);
 }
 
@@ -93,9 +108,18 @@ fn metadata_findings_obey_allow_rules_the_baseline_and_placeholders() {
     let squashed = fake_key("api03", 320);
     let allowed = fake_key("api03", 321);
     let encoded = base64(&format!("token={}", fake_key("api03", 322)));
-    sb.commit(&format!("squash merge of #12\n\nremoved {squashed}"), "2024-06-01T00:00:00Z");
-    sb.commit(&format!("docs\n\nexample {allowed} antleak:allow"), "2024-06-02T00:00:00Z");
-    sb.commit("docs: use sk-ant-api03-XXXXXXXX or <your_key>", "2024-06-03T00:00:00Z");
+    sb.commit(
+        &format!("squash merge of #12\n\nremoved {squashed}"),
+        "2024-06-01T00:00:00Z",
+    );
+    sb.commit(
+        &format!("docs\n\nexample {allowed} antleak:allow"),
+        "2024-06-02T00:00:00Z",
+    );
+    sb.commit(
+        "docs: use sk-ant-api03-XXXXXXXX or <your_key>",
+        "2024-06-03T00:00:00Z",
+    );
     sb.commit(&format!("ci secret {encoded}"), "2024-06-04T00:00:00Z");
     let (_, report) = history_json(&sb, &[]);
     let found: Vec<(String, Option<Vec<String>>)> = report
@@ -117,9 +141,13 @@ fn metadata_findings_obey_allow_rules_the_baseline_and_placeholders() {
     );
     let (_, report) = history_json(&sb, &[]);
     assert_eq!(report.findings.len(), 1, "{report:#?}");
-    assert_eq!(report.findings[0].encoding.as_deref(), Some(&["base64".to_string()][..]));
+    assert_eq!(
+        report.findings[0].encoding.as_deref(),
+        Some(&["base64".to_string()][..])
+    );
     sb.antleak(&["history", "--write-baseline", "b.json"]);
-    sb.antleak(&["history", "--baseline", "b.json"]).assert_code(0);
+    sb.antleak(&["history", "--baseline", "b.json"])
+        .assert_code(0);
 }
 
 #[test]
@@ -148,6 +176,11 @@ fn base64(text: &str) -> String {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
     String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
 }

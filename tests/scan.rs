@@ -663,3 +663,13 @@ fn output_files_keep_the_mode_of_the_file_they_replace_or_the_umask() {
     .assert_code(0);
     assert_eq!(mode("old.txt"), 0o640);
 }
+
+#[test]
+fn an_untracked_file_under_a_scanned_directory_prints_a_path_that_opens() {
+    let sb = Sandbox::repo_with_readme();
+    let key = fake_key("api03", 93);
+    sb.write("src/client.ts", format!("const k = \"{key}\";\n"));
+    let run = sb.antleak(&["scan", "src", "--color", "never"]);
+    run.assert_code(1).assert_hides(&key);
+    assert!(run.stdout.contains("    src/client.ts:1:12"), "{}", run.stdout);
+}

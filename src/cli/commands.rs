@@ -16,6 +16,7 @@ use super::online_args::{AuditArgs, LeakedArgs, RevokeArgs, VerifyArgs};
 use super::progress::with_progress;
 use super::settings::Settings;
 use crate::config::{self, Files};
+use crate::core::detect::Limits;
 use crate::core::filters::Filters;
 use crate::core::finding::Finding;
 use crate::core::remediation::{self, Plan};
@@ -104,7 +105,11 @@ pub fn history(
     let first = first.and_then(|dir| sources::open_repo(Some(&dir)).ok());
     let root = first.as_ref().and_then(sources::repo_root);
     let config = settings.filters.config.as_deref();
-    let stats = Stats::with_limits(config::load_limits(config, root.as_deref())?);
+    let limits = Limits {
+        inline_allow: range.is_none(),
+        ..config::load_limits(config, root.as_deref())?
+    };
+    let stats = Stats::with_limits(limits);
     let mut dirs = repos;
     if let Some(folder) = repos_under {
         dirs.extend(sources::repos::find_under(folder, &stats)?);

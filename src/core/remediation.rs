@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::core::claude_files::{self, ClaudeFile};
 use crate::core::exposure::Exposure;
-use crate::core::finding::{Location, Finding, Provenance, Source};
+use crate::core::finding::{Finding, Location, Provenance, Source};
 use crate::core::quote::shell_quote;
 use crate::core::rules::{RuleId, Severity};
 use crate::core::verdict::Verification;
@@ -160,7 +160,8 @@ fn credential_plan(fingerprint: String, found: &[&Finding]) -> Remediation {
     // A key shipped to browsers has left the machine, tracked or not.
     let at_risk = at_risk && exposure.is_none();
     if at_risk {
-        let mut paths: Vec<&str> = found.iter().map(|f| f.path.as_str()).collect();
+        // The file to ignore is the archive, not a member inside it.
+        let mut paths: Vec<&str> = found.iter().map(|f| f.outer_path()).collect();
         paths.dedup();
         let quoted: Vec<String> = paths.iter().map(|p| shell_quote(p)).collect();
         steps.push(format!(

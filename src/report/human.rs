@@ -12,7 +12,7 @@ use colored::{ColoredString, Colorize};
 use std::collections::{HashMap, HashSet};
 
 use super::{Command, Report, Style};
-use crate::core::finding::{Location, Finding, Provenance};
+use crate::core::finding::{Finding, Location, Provenance};
 use crate::core::forms::Step;
 use crate::core::rules::{RuleId, Severity};
 use crate::core::verdict;
@@ -192,10 +192,14 @@ fn write_staged_footer(out: &mut dyn Write, report: &Report) -> io::Result<()> {
         writeln!(
             out,
             "  A key that is not one (a test fixture)? Add `antleak:allow` to its line, in a \
-             comment, and stage it again."
+             comment (or its fingerprint under [allow] fingerprints in .antleak.toml, for a file \
+             that has no comments, like JSON), and stage it again."
         )?;
     }
-    if found.iter().any(|f| f.secret.is_none()) {
+    if found
+        .iter()
+        .any(|f| matches!(f.rule, RuleId::DotenvCommitted | RuleId::DotenvUnignored))
+    {
         writeln!(
             out,
             "  A .env file meant to be committed holds no values: name it .env.example (templates \
@@ -317,18 +321,18 @@ fn location(f: &Finding) -> String {
         place.push_str(&escape_control(root));
         // A scanned directory joins its paths into one that opens from where
         // the command ran; a repository names what its paths are inside of.
-        place.push_str(if f.provenance == Provenance::Worktree {
-            "/"
-        } else {
-            ": "
-        });
+        place.push_str(
+            if matches!(f.provenance, Provenance::Worktree | Provenance::Untracked) {
+                "/"
+            } else {
+                ": "
+            },
+        );
     }
     place.push_str(&encoded_in(f));
     place.push_str(&metadata_place(f));
     match (f.line, f.column, f.location) {
-        (Some(line), Some(column), Location::File) => {
-            place.push_str(&format!(":{line}:{column}"))
-        }
+        (Some(line), Some(column), Location::File) => place.push_str(&format!(":{line}:{column}")),
         (Some(line), _, _) => place.push_str(&format!(", line {line}")),
         _ => {}
     }

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Report, Style, Summary};
-use crate::core::finding::{Location, Finding, Source};
+use crate::core::finding::{Finding, Location, Source};
 use crate::core::forms::Step;
 use crate::core::rules::{RuleId, Severity};
 use crate::core::verdict::{self, Verification};

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::core::browser_access::{self, Signal};
 use crate::core::coverage::Coverage;
 use crate::core::detect::{self, Detection, Found, Limits, Unexpanded};
-use crate::core::finding::{Location, Finding, Provenance};
+use crate::core::finding::{Finding, Location, Provenance};
 use crate::core::rules::{self, DotenvKind, RuleId, Severity};
 use crate::core::{claude_files, exposure};
 

@@ -90,7 +90,11 @@ fn scan_blob(
     if let Some(old) = in_head
         && !(detection.matches.is_empty() && detection.signals.is_empty())
     {
-        let old = scan_git_blob(repo, old, path, stats);
+        // Looked up, not staged: it does not count as scanned, but a blob
+        // that cannot be read still does.
+        let lookup = Stats::with_limits(stats.limits.clone());
+        let old = scan_git_blob(repo, old, path, &lookup);
+        Stats::add(&stats.unreadable, lookup.unreadable.into_inner());
         committed = old.matches.into_iter().map(|m| m.secret).collect();
         signal_in_head = !old.signals.is_empty();
     }

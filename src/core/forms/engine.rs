@@ -165,7 +165,8 @@ fn text(ctx: &Ctx, bytes: &[u8], depth: u32) -> Vec<Pending> {
         match hit.form {
             Form::Plain if !plain_done => {
                 plain_done = true;
-                out.extend(scanner::scan(bytes).into_iter().map(|m| Pending {
+                let plain = scanner::scan_honouring(bytes, ctx.limits.inline_allow);
+                out.extend(plain.into_iter().map(|m| Pending {
                     offset: m.offset,
                     rule: m.rule,
                     secret: m.secret,
@@ -243,7 +244,10 @@ fn place(ctx: &Ctx, bytes: &[u8], mut pending: Vec<Pending>) -> Vec<Placed> {
             line_start = counted + i + 1;
         }
         counted = p.offset;
-        if !p.encoding.is_empty() && scanner::line_has_allow_marker(bytes, line_start) {
+        if ctx.limits.inline_allow
+            && !p.encoding.is_empty()
+            && scanner::line_has_allow_marker(bytes, line_start)
+        {
             continue;
         }
         let mut encoding = ctx.steps.borrow().clone();

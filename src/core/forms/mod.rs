@@ -63,6 +63,10 @@ pub struct Limits {
     /// Largest zip (or tar) read whole into memory when it does not fit in
     /// one window of a stream: a zip needs random access.
     pub max_archive_bytes: u64,
+    /// Whether an `antleak:allow` marker hides the keys on its line. Off
+    /// for `history --range`: there the markers come from the very changes
+    /// under review, and a pull request must not allow-list its own leak.
+    pub inline_allow: bool,
 }
 
 impl Default for Limits {
@@ -72,6 +76,7 @@ impl Default for Limits {
             max_archive_members: 100_000,
             max_inflated_bytes: 512 << 20,
             max_archive_bytes: 64 << 20,
+            inline_allow: true,
         }
     }
 }

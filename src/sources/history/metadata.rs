@@ -112,12 +112,20 @@ fn refs(repo: &Repository, head: Option<Oid>, stats: &Stats) -> Vec<Finding> {
             None => Provenance::Tagged,
         };
         for m in detect_in(name.as_bytes(), stats) {
-            found.push(finding(m, Location::RefName, name.clone(), provenance(info.clone())));
+            found.push(finding(
+                m,
+                Location::RefName,
+                name.clone(),
+                provenance(info.clone()),
+            ));
         }
         let Ok(tag) = repo.find_tag(target) else {
             continue;
         };
-        let mut texts = vec![(Location::TagMessage, tag.message_bytes().unwrap_or_default().to_vec())];
+        let mut texts = vec![(
+            Location::TagMessage,
+            tag.message_bytes().unwrap_or_default().to_vec(),
+        )];
         if let Some(tagger) = tag.tagger() {
             texts.push((Location::Identity, identity(&tagger)));
         }

@@ -242,7 +242,8 @@ fn partial_clone_fix(repo: &Repository, shown: &str) -> Option<String> {
     let remote = remote?;
     Some(format!(
         "{shown} is a partial clone{} whose remote {remote} holds what is missing: `git -C {} \
-         fetch --refetch --no-filter {}` fetches it, then scan again",
+         fetch --refetch --no-filter --tags {}` fetches it (tags too: a tag may hold commits no \
+         branch has), then scan again",
         filter.map(|f| format!(" (filter {f})")).unwrap_or_default(),
         crate::core::quote::shell_quote(shown),
         crate::core::quote::shell_quote(&remote),
