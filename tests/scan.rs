@@ -671,5 +671,9 @@ fn an_untracked_file_under_a_scanned_directory_prints_a_path_that_opens() {
     sb.write("src/client.ts", format!("const k = \"{key}\";\n"));
     let run = sb.antleak(&["scan", "src", "--color", "never"]);
     run.assert_code(1).assert_hides(&key);
-    assert!(run.stdout.contains("    src/client.ts:1:12"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("    src/client.ts:1:12"),
+        "{}",
+        run.stdout
+    );
 }

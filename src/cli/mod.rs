@@ -117,11 +117,8 @@ fn run(cli: Cli) -> Result<Outcome> {
             threads,
             verify,
         } => {
-            let settings = Settings {
-                quiet: apply_global(global, report.output.as_deref()),
-                threads: threads.resolve()?,
-                filters: &filters,
-            };
+            let settings =
+                Settings::new(global, report.output.as_deref(), Some(&threads), &filters)?;
             commands::scan(&settings, &report, &paths, no_ignore, &verify)
         }
         Command::Staged {
@@ -129,11 +126,7 @@ fn run(cli: Cli) -> Result<Outcome> {
             report,
             filters,
         } => {
-            let settings = Settings {
-                quiet: apply_global(global, report.output.as_deref()),
-                threads: 1,
-                filters: &filters,
-            };
+            let settings = Settings::new(global, report.output.as_deref(), None, &filters)?;
             commands::staged(&settings, &report, repo.as_deref())
         }
         Command::History {
@@ -146,11 +139,8 @@ fn run(cli: Cli) -> Result<Outcome> {
             threads,
             verify,
         } => {
-            let settings = Settings {
-                quiet: apply_global(global, report.output.as_deref()),
-                threads: threads.resolve()?,
-                filters: &filters,
-            };
+            let settings =
+                Settings::new(global, report.output.as_deref(), Some(&threads), &filters)?;
             commands::history(
                 &settings,
                 &report,
@@ -162,19 +152,16 @@ fn run(cli: Cli) -> Result<Outcome> {
             )
         }
         Command::Revoke(args) => {
-            let settings = Settings {
-                quiet: apply_global(global, None),
-                threads: args.threads.resolve()?,
-                filters: &args.filters,
-            };
+            let settings = Settings::new(global, None, Some(&args.threads), &args.filters)?;
             commands::revoke(&settings, &args)
         }
         Command::Audit(args) => {
-            let settings = Settings {
-                quiet: apply_global(global, args.output.as_deref()),
-                threads: args.threads.resolve()?,
-                filters: &args.filters,
-            };
+            let settings = Settings::new(
+                global,
+                args.output.as_deref(),
+                Some(&args.threads),
+                &args.filters,
+            )?;
             commands::audit(&settings, &args)
         }
         Command::Hook {
