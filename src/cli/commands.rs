@@ -19,7 +19,7 @@ use crate::config::{self, Files};
 use crate::core::detect::Limits;
 use crate::core::filters::Filters;
 use crate::core::finding::Finding;
-use crate::core::remediation::{self, Plan};
+use crate::core::remediation::{self, History, Plan};
 use crate::exit::Outcome;
 use crate::online::leaked::LeakedKey;
 use crate::online::{revoke, usage, verify};
@@ -247,7 +247,7 @@ fn report_scan(
         suppressed_allow: stats.suppressed_allow.load(Ordering::Relaxed),
         suppressed_baseline: stats.suppressed_baseline.load(Ordering::Relaxed),
     };
-    let mut plan = remediation::plan(&findings);
+    let mut plan = remediation::plan(&findings, history_of(shallow));
     if let Some(options) = verify {
         verify::run(options, &findings, &mut plan);
     }
@@ -285,6 +285,15 @@ fn report_scan(
     })
 }
 
+/// Whether the history the findings come from is whole: a shallow clone's
+/// dates of first exposure are lower bounds.
+fn history_of(shallow: Option<bool>) -> History {
+    match shallow {
+        Some(true) => History::Cut,
+        _ => History::Whole,
+    }
+}
+
 /// Writes the baseline of this run: what it reported plus what the baseline
 /// it read already knew and is still there, so refreshing a baseline in
 /// place (`--baseline F --write-baseline F`) keeps what it held; says what
@@ -310,7 +319,7 @@ fn write_baseline(
     all.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let baseline = Report {
         command: report.command,
-        remediation: remediation::plan(&all),
+        remediation: remediation::plan(&all, history_of(report.summary.shallow)),
         summary: Summary {
             findings: all.len() as u64,
             ..Summary::default()
@@ -359,8 +368,8 @@ fn leaked_keys(settings: &Settings, args: &LeakedArgs) -> Result<Vec<LeakedKey>>
     }
     let dirs: Vec<PathBuf> = args.repo.iter().cloned().collect();
     // Revoking what a shallow clone shows is still worth doing.
-    let (found, _) = history_findings(settings, &dirs, None, true, &Stats::default())?;
-    let plan: Plan = remediation::plan(&found.findings);
+    let (found, shallow) = history_findings(settings, &dirs, None, true, &Stats::default())?;
+    let plan: Plan = remediation::plan(&found.findings, history_of(Some(shallow)));
     Ok(LeakedKey::from_plan(&plan))
 }
 
