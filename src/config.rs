@@ -4,7 +4,9 @@
 //! allowed. Unknown keys are an error that names the file and the key, so a
 //! typo cannot silently turn an allow-list off.
 //!
-//! It also holds `[prices."<model>"]` for `antleak audit`'s cost estimate.
+//! It also holds `[prices."<model>"]` for `antleak audit`'s cost estimate,
+//! and `[limits]` for how far archives and encodings are expanded (a limit
+//! reached is reported, never silent, so a hostile file cannot hide a key).
 //! Nothing in it decides where antleak sends anything: the file may come
 //! from the repository being scanned, and a hostile one must not be able to
 //! redirect keys (see `online::base_url`).
@@ -15,6 +17,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde::Deserialize;
 
+use crate::core::detect::Limits;
 use crate::core::filters::Allow;
 
 /// The default config file name, looked up at the repository root.
@@ -27,6 +30,44 @@ struct ConfigFile {
     allow: AllowSection,
     #[serde(default)]
     prices: BTreeMap<String, PriceEntry>,
+    #[serde(default)]
+    limits: LimitsSection,
+}
+
+/// `[limits]`: each key a field of [`Limits`], the default where absent.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LimitsSection {
+    max_depth: Option<u32>,
+    max_archive_members: Option<u64>,
+    max_inflated_bytes: Option<u64>,
+    max_archive_bytes: Option<u64>,
+}
+
+/// The `[limits]` of the config file (`explicit`, else
+/// `<root>/.antleak.toml` if it exists); the defaults for what it omits.
+pub fn load_limits(explicit: Option<&Path>, root: Option<&Path>) -> Result<Limits> {
+    let path: PathBuf = match (explicit, root) {
+        (Some(path), _) => path.to_path_buf(),
+        (None, Some(root)) => root.join(CONFIG_FILE),
+        (None, None) => return Ok(Limits::default()),
+    };
+    let section = match Files::Disk.read(&path, explicit.is_some())? {
+        Some(text) => {
+            parse_file(&text)
+                .with_context(|| format!("{}", path.display()))?
+                .limits
+        }
+        None => LimitsSection::default(),
+    };
+    let d = Limits::default();
+    Ok(Limits {
+        max_depth: section.max_depth.unwrap_or(d.max_depth),
+        max_archive_members: section.max_archive_members.unwrap_or(d.max_archive_members),
+        max_inflated_bytes: section.max_inflated_bytes.unwrap_or(d.max_inflated_bytes),
+        max_archive_bytes: section.max_archive_bytes.unwrap_or(d.max_archive_bytes),
+        ..d
+    })
 }
 
 /// `[prices."<model>"]`: list prices in USD per million tokens, for the

@@ -475,3 +475,19 @@ fn human_output_names_commit_and_first_leak() {
         run.stdout
     );
 }
+
+#[test]
+fn a_range_ignores_the_allow_markers_its_own_commits_add() {
+    let sb = Sandbox::repo_with_readme();
+    let base = sb.git(&["rev-parse", "HEAD"]).trim().to_string();
+    let key = fake_key("api03", 350);
+    sb.write("sneaky.py", format!("k = \"{key}\"  # antleak:allow\n"));
+    sb.commit("sneaky", "2024-08-01T00:00:00Z");
+    // The whole history honours the marker: whoever wrote it owns the line.
+    history(&sb, &[]).assert_code(0);
+    // A pull request's check does not: the marker comes from the change
+    // under review.
+    let run = history(&sb, &["--range", &format!("{base}..HEAD")]);
+    run.assert_code(1).assert_hides(&key);
+    assert_eq!(run.report().findings[0].path.as_deref(), Some("sneaky.py"));
+}

@@ -1,5 +1,6 @@
 //! Secret hygiene across the whole command set: on a repository full of
-//! keys, no 32-character piece of any key appears in any byte antleak writes
+//! keys (plain, encoded and archived), no 32-character piece of any key, nor
+//! of its base64, hex or UTF-16 forms, appears in any byte antleak writes
 //! (stdout, stderr, report files, baselines, hook output, errors) unless
 //! `--show-secrets` asked for it.
 
@@ -12,7 +13,7 @@ fn no_command_ever_writes_a_key_without_show_secrets() {
     let sb = Sandbox::new();
     sb.init();
     let kinds = [
-        "api03", "admin01", "oat01", "ort01", "sid01", "api09", "api03", "api03",
+        "api03", "admin01", "oat01", "ort01", "sid01", "api09", "api03", "api03", "api03",
     ];
     let keys: Vec<String> = kinds
         .iter()
@@ -38,6 +39,11 @@ fn no_command_ever_writes_a_key_without_show_secrets() {
         "src/app.js",
         format!("const t = \"{}\";\nconst r = \"{}\";\n", keys[2], keys[3]),
     );
+    {
+        use base64::Engine;
+        let encoded = base64::engine::general_purpose::STANDARD.encode(&keys[8]);
+        sb.write("k8s/secret.yaml", format!("data:\n  KEY: {encoded}\n"));
+    }
     sb.commit("head", DATE);
     sb.write("cookie.txt", &keys[4]);
     sb.write("notes.md", &keys[5]);
@@ -110,9 +116,11 @@ fn no_command_ever_writes_a_key_without_show_secrets() {
     }
     for (what, text) in &outputs {
         for key in &keys {
-            for start in 0..=key.len() - 32 {
-                let piece = &key[start..start + 32];
-                assert!(!text.contains(piece), "{what} leaked {piece:?}:\n{text}");
+            for piece in secret_pieces(key) {
+                assert!(
+                    !text.contains(&piece),
+                    "{what} leaked a piece of a key:\n{text}"
+                );
             }
         }
     }

@@ -95,10 +95,11 @@ fn placeholders_and_decoys_are_quiet_and_exit_0() {
         format!("ANTHROPIC_API_KEY={api}your-actual-key"),
         format!("{api}{}AA", "X".repeat(93)),
         format!("{api}{}AA", &"abcDEF123_-".repeat(9)[..93]),
-        // wrong suffix, too short, too long
+        // wrong suffix, too short, too long (96 characters ending in AA: a
+        // full-shape key followed by any byte would be a key, by the SPEC)
         format!("{api}{}AB", &real_shape_body[..93]),
         format!("{api}{}", &real_shape_body[10..]),
-        format!("{api}{real_shape_body}Q"),
+        format!("{api}{}QAA", &real_shape_body[..93]),
         format!(
             "{}{}AA",
             ["sk", "ant", "admin01-"].join("-"),
@@ -661,4 +662,18 @@ fn output_files_keep_the_mode_of_the_file_they_replace_or_the_umask() {
     ])
     .assert_code(0);
     assert_eq!(mode("old.txt"), 0o640);
+}
+
+#[test]
+fn an_untracked_file_under_a_scanned_directory_prints_a_path_that_opens() {
+    let sb = Sandbox::repo_with_readme();
+    let key = fake_key("api03", 93);
+    sb.write("src/client.ts", format!("const k = \"{key}\";\n"));
+    let run = sb.antleak(&["scan", "src", "--color", "never"]);
+    run.assert_code(1).assert_hides(&key);
+    assert!(
+        run.stdout.contains("    src/client.ts:1:12"),
+        "{}",
+        run.stdout
+    );
 }

@@ -266,3 +266,17 @@ fn git_index_file_selects_the_index_being_committed() {
         vec![("anthropic-api-key".into(), "app.py".into(), Some(1))]
     );
 }
+
+#[test]
+fn the_summary_counts_only_the_staged_files() {
+    let sb = Sandbox::repo_with_readme();
+    let key = fake_key("api03", 29);
+    sb.write("legacy.py", format!("K = \"{key}\"\n"));
+    sb.commit("legacy", DATE);
+    sb.write("legacy.py", format!("K = \"{key}\"\nx = 1\n"));
+    sb.git(&["add", "legacy.py"]);
+    let report = sb.antleak(&["staged", "--format", "json"]).report();
+    // HEAD's version was read to tell whether the key is committed already,
+    // but only one file is staged.
+    assert_eq!(report.summary.blobs_scanned, 1, "{report:#?}");
+}

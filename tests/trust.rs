@@ -128,7 +128,8 @@ fn a_partial_clone_is_incomplete_and_says_how_to_fetch_what_is_missing() {
     assert!(run.stderr.contains("partial clone"), "{}", run.stderr);
     assert!(run.stderr.contains("blobs"), "{}", run.stderr);
     assert!(
-        run.stderr.contains("fetch --refetch --no-filter origin"),
+        run.stderr
+            .contains("fetch --refetch --no-filter --tags origin"),
         "{}",
         run.stderr
     );

@@ -261,14 +261,47 @@ stderr: {}",
     }
 }
 
+/// Asserts that `text` holds no 32-character piece of `secret`, nor of its
+/// base64 (either alphabet, any alignment), hex (either case) or UTF-16
+/// (either byte order) forms: an encoded secret is a leaked secret.
 pub fn assert_hidden(text: &str, secret: &str) {
-    for start in 0..=secret.len().saturating_sub(32) {
-        let piece = &secret[start..start + 32.min(secret.len())];
+    for piece in secret_pieces(secret) {
         assert!(
-            !text.contains(piece),
-            "secret piece {piece:?} leaked into output:\n{text}"
+            !text.contains(&piece),
+            "a piece of a secret (or of an encoded form of it) leaked into output:\n{text}"
         );
     }
+}
+
+/// The 32-character pieces [`assert_hidden`] looks for.
+pub fn secret_pieces(secret: &str) -> Vec<String> {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+    let windows = |text: &str, step: usize| -> Vec<String> {
+        (0..=text.len().saturating_sub(32))
+            .step_by(step)
+            .map(|i| text[i..(i + 32).min(text.len())].to_string())
+            .collect()
+    };
+    let mut pieces = windows(secret, 1);
+    for engine in [&STANDARD, &URL_SAFE] {
+        for pad in 0..3 {
+            let encoded = engine.encode(format!("{}{secret}", "x".repeat(pad)));
+            // Skip the characters that depend on what surrounds the secret.
+            let inner = &encoded[4..encoded.len().saturating_sub(4)];
+            pieces.extend(windows(inner, 4));
+        }
+    }
+    pieces.extend(windows(&hex::encode(secret), 2));
+    pieces.extend(windows(&hex::encode_upper(secret), 2));
+    for big_endian in [false, true] {
+        let utf16: String = secret
+            .chars()
+            .flat_map(|c| if big_endian { ['\0', c] } else { [c, '\0'] })
+            .collect();
+        pieces.extend(windows(&utf16, 2));
+    }
+    pieces
 }
 
 /// A credential's fingerprint as reports carry it: SHA-256, lowercase hex.

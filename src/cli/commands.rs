@@ -17,9 +17,10 @@ use super::progress::with_progress;
 use super::settings::Settings;
 use super::targets::Target;
 use crate::config::{self, Files};
+use crate::core::detect::Limits;
 use crate::core::filters::Filters;
 use crate::core::finding::Finding;
-use crate::core::remediation::{self, Plan};
+use crate::core::remediation::{self, History, Plan};
 use crate::exit::Outcome;
 use crate::online::leaked::LeakedKey;
 use crate::online::{revoke, usage, verify};
@@ -48,8 +49,9 @@ pub fn scan(
 ) -> Result<Outcome> {
     let started = Instant::now();
     let verify = verify.options()?;
-    let stats = Stats::default();
     let config_root = scan_config_root(paths)?;
+    let config = settings.filters.config.as_deref();
+    let stats = Stats::with_limits(config::load_limits(config, config_root.as_deref())?);
     let prefixes = scan_prefixes(paths, config_root.as_deref());
     let filters = settings
         .filters
@@ -76,9 +78,11 @@ pub fn scan(
 
 pub fn staged(settings: &Settings, report: &ReportArgs, repo: Option<&Path>) -> Result<Outcome> {
     let started = Instant::now();
-    let stats = Stats::default();
     let repo = sources::open_repo(repo)?;
-    let filters = (settings.filters).load(sources::repo_root(&repo).as_deref(), &Files::Disk)?;
+    let root = sources::repo_root(&repo);
+    let config = settings.filters.config.as_deref();
+    let stats = Stats::with_limits(config::load_limits(config, root.as_deref())?);
+    let filters = (settings.filters).load(root.as_deref(), &Files::Disk)?;
     let found = staged::scan(&repo, &stats)?;
     let scanned = Scanned {
         command: Command::Staged,
@@ -100,7 +104,23 @@ pub fn history(
 ) -> Result<Outcome> {
     let started = Instant::now();
     let verify = verify.options()?;
-    let stats = Stats::default();
+    // One set of limits for the run: the explicit config, else the first
+    // local repository's (an error opening it is reported when it is
+    // scanned); with no repository named, the current one's.
+    let named = !targets.repo.is_empty()
+        || targets.repos_under.is_some()
+        || !targets.github_org.is_empty()
+        || !targets.github_user.is_empty()
+        || !targets.gitlab_group.is_empty();
+    let first = (targets.repo.first().cloned()).or_else(|| (!named).then(|| ".".into()));
+    let first = first.and_then(|dir| sources::open_repo(Some(&dir)).ok());
+    let root = first.as_ref().and_then(sources::repo_root);
+    let config = settings.filters.config.as_deref();
+    let limits = Limits {
+        inline_allow: range.is_none(),
+        ..config::load_limits(config, root.as_deref())?
+    };
+    let stats = Stats::with_limits(limits);
     let resolved = super::targets::resolve(targets, settings.quiet, &stats)?;
     let repos = &resolved.targets;
     let (found, shallow) = history_findings(settings, repos, range, allow_shallow, &stats)?;
@@ -232,7 +252,7 @@ pub(super) fn report_scan(
         suppressed_allow: stats.suppressed_allow.load(Ordering::Relaxed),
         suppressed_baseline: stats.suppressed_baseline.load(Ordering::Relaxed),
     };
-    let mut plan = remediation::plan(&findings);
+    let mut plan = remediation::plan(&findings, history_of(shallow));
     if let Some(options) = verify {
         verify::run(options, &findings, &mut plan);
     }
@@ -271,6 +291,15 @@ pub(super) fn report_scan(
     })
 }
 
+/// Whether the history the findings come from is whole: a shallow clone's
+/// dates of first exposure are lower bounds.
+fn history_of(shallow: Option<bool>) -> History {
+    match shallow {
+        Some(true) => History::Cut,
+        _ => History::Whole,
+    }
+}
+
 /// Writes the baseline of this run: what it reported plus what the baseline
 /// it read already knew and is still there, so refreshing a baseline in
 /// place (`--baseline F --write-baseline F`) keeps what it held; says what
@@ -297,7 +326,7 @@ fn write_baseline(
     let baseline = Report {
         command: report.command,
         root: report.root.clone(),
-        remediation: remediation::plan(&all),
+        remediation: remediation::plan(&all, history_of(report.summary.shallow)),
         summary: Summary {
             findings: all.len() as u64,
             ..Summary::default()
@@ -384,8 +413,8 @@ fn leaked_keys(settings: &Settings, args: &LeakedArgs) -> Result<Vec<LeakedKey>>
         remote: false,
     };
     // Revoking what a shallow clone shows is still worth doing.
-    let (found, _) = history_findings(settings, &[target], None, true, &Stats::default())?;
-    let plan: Plan = remediation::plan(&found.findings);
+    let (found, shallow) = history_findings(settings, &[target], None, true, &Stats::default())?;
+    let plan: Plan = remediation::plan(&found.findings, history_of(Some(shallow)));
     Ok(LeakedKey::from_plan(&plan))
 }
 

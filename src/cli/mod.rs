@@ -62,17 +62,28 @@ fn usage_error(err: clap::Error) -> ExitCode {
             ExitCode::SUCCESS
         };
     }
-    messages::print_error(&one_line(&err.render().to_string()));
+    let args: Vec<String> = std::env::args().collect();
+    messages::print_error(&one_line(&err.render().to_string(), &args));
     ExitCode::from(EXIT_ERROR)
 }
 
 /// clap's usage error on one line, keeping what helps fix it: the
 /// possible values, the "did you mean" tip, and which `--help` to read.
-fn one_line(rendered: &str) -> String {
+/// `args`: the command line, to name the subcommand whose help to read when
+/// clap's message does not (a bad value).
+fn one_line(rendered: &str, args: &[String]) -> String {
     let mut lines = rendered.lines().map(str::trim);
     let first = lines.next().unwrap_or("invalid arguments");
     let mut line = first.strip_prefix("error: ").unwrap_or(first).to_string();
-    let mut command = "antleak".to_string();
+    let subcommand = args.iter().skip(1).find(|arg| {
+        Cli::command()
+            .get_subcommands()
+            .any(|c| c.get_name() == arg.as_str())
+    });
+    let mut command = match subcommand {
+        Some(name) => format!("antleak {name}"),
+        None => "antleak".to_string(),
+    };
     for rest in lines {
         if rest.starts_with("[possible values:") {
             line = format!("{line} {rest}");
@@ -109,11 +120,8 @@ fn run(cli: Cli) -> Result<Outcome> {
             threads,
             verify,
         } => {
-            let settings = Settings {
-                quiet: apply_global(global, report.output.as_deref()),
-                threads: threads.resolve()?,
-                filters: &filters,
-            };
+            let settings =
+                Settings::new(global, report.output.as_deref(), Some(&threads), &filters)?;
             commands::scan(&settings, &report, &paths, no_ignore, &verify)
         }
         Command::Staged {
@@ -121,11 +129,7 @@ fn run(cli: Cli) -> Result<Outcome> {
             report,
             filters,
         } => {
-            let settings = Settings {
-                quiet: apply_global(global, report.output.as_deref()),
-                threads: 1,
-                filters: &filters,
-            };
+            let settings = Settings::new(global, report.output.as_deref(), None, &filters)?;
             commands::staged(&settings, &report, repo.as_deref())
         }
         Command::History {
@@ -137,11 +141,8 @@ fn run(cli: Cli) -> Result<Outcome> {
             threads,
             verify,
         } => {
-            let settings = Settings {
-                quiet: apply_global(global, report.output.as_deref()),
-                threads: threads.resolve()?,
-                filters: &filters,
-            };
+            let settings =
+                Settings::new(global, report.output.as_deref(), Some(&threads), &filters)?;
             commands::history(
                 &settings,
                 &report,
@@ -156,19 +157,16 @@ fn run(cli: Cli) -> Result<Outcome> {
             commands::merge(&reports, output.as_deref())
         }
         Command::Revoke(args) => {
-            let settings = Settings {
-                quiet: apply_global(global, None),
-                threads: args.threads.resolve()?,
-                filters: &args.filters,
-            };
+            let settings = Settings::new(global, None, Some(&args.threads), &args.filters)?;
             commands::revoke(&settings, &args)
         }
         Command::Audit(args) => {
-            let settings = Settings {
-                quiet: apply_global(global, args.output.as_deref()),
-                threads: args.threads.resolve()?,
-                filters: &args.filters,
-            };
+            let settings = Settings::new(
+                global,
+                args.output.as_deref(),
+                Some(&args.threads),
+                &args.filters,
+            )?;
             commands::audit(&settings, &args)
         }
         Command::Hook {
@@ -251,7 +249,11 @@ mod tests {
     use super::*;
 
     fn error_of(args: &[&str]) -> String {
-        one_line(&Cli::try_parse_from(args).unwrap_err().render().to_string())
+        let owned: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        one_line(
+            &Cli::try_parse_from(args).unwrap_err().render().to_string(),
+            &owned,
+        )
     }
 
     #[test]
@@ -269,5 +271,6 @@ mod tests {
             "{value}"
         );
         assert!(!value.contains('\n'));
+        assert!(value.ends_with("(see antleak scan --help)"), "{value}");
     }
 }

@@ -21,6 +21,24 @@ pub struct Settings<'a> {
     pub filters: &'a FilterArgs,
 }
 
+impl<'a> Settings<'a> {
+    /// Applies the global options (see [`apply_global`]; `output`: where the
+    /// report goes) and resolves the threads (`None`: a command that scans
+    /// on one thread).
+    pub fn new(
+        global: &GlobalArgs,
+        output: Option<&Path>,
+        threads: Option<&ThreadsArgs>,
+        filters: &'a FilterArgs,
+    ) -> Result<Settings<'a>> {
+        Ok(Settings {
+            quiet: apply_global(global, output),
+            threads: threads.map_or(Ok(1), ThreadsArgs::resolve)?,
+            filters,
+        })
+    }
+}
+
 /// Sets the process-wide switches the global options stand for: quiet
 /// warnings, and colour (never into `output` unless forced). Returns quiet.
 pub fn apply_global(global: &GlobalArgs, output: Option<&Path>) -> bool {

@@ -11,6 +11,7 @@ use std::fmt;
 use sha2::{Digest, Sha256};
 
 use crate::core::exposure::Exposure;
+use crate::core::forms::Step;
 use crate::core::rules::{RuleId, Severity};
 
 /// A credential found in some bytes. `Debug` and `Display` print the redacted
@@ -177,9 +178,50 @@ pub struct Finding {
     pub column: Option<u64>,
     /// Set for credential findings, `None` for `.env` file findings.
     pub secret: Option<Secret>,
+    /// The decoding steps from the stored bytes to the key, outermost first
+    /// (archive steps included); empty for a plain key.
+    pub encoding: Vec<Step>,
+    /// The archive member path, outermost first, when the finding is inside
+    /// an archive; `path` then ends with it (`outer!a.jar!x.properties`).
+    pub member: Vec<String>,
     /// Credentials only: the key ships to the browser (a public variable, a
     /// bundle); such a finding is critical.
     pub exposure: Option<Exposure>,
+    /// What held the key: a file, or a piece of git metadata (history).
+    pub location: Location,
+}
+
+/// Where in a repository a credential sits: in a file, or in git metadata,
+/// which no commit can remove (a commit message stays in every clone).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Location {
+    #[default]
+    File,
+    /// The message of a commit (`commit` names it).
+    CommitMessage,
+    /// The message of an annotated tag (`path` names the tag).
+    TagMessage,
+    /// The author, committer or tagger of a commit or tag.
+    Identity,
+    /// The name of a ref (`path` holds it).
+    RefName,
+    /// The name of a file (`path` is that file).
+    PathName,
+}
+
+impl Location {
+    /// What a person reads: "the message of a commit".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Location::File => "a file",
+            Location::CommitMessage => "a commit message",
+            Location::TagMessage => "an annotated tag's message",
+            Location::Identity => "an author or committer identity",
+            Location::RefName => "a ref name",
+            Location::PathName => "a file name",
+        }
+    }
 }
 
 impl Finding {
@@ -199,8 +241,17 @@ impl Finding {
             line: None,
             column: None,
             secret: None,
+            encoding: Vec::new(),
+            member: Vec::new(),
             exposure: None,
+            location: Location::File,
         }
+    }
+
+    /// The file that holds the finding: `path` without its archive members.
+    pub fn outer_path(&self) -> &str {
+        let members: usize = self.member.iter().map(|m| m.len() + 1).sum();
+        &self.path[..self.path.len().saturating_sub(members)]
     }
 
     pub fn source(&self) -> Source {

@@ -13,6 +13,7 @@ pub mod detect;
 pub mod exposure;
 pub mod filters;
 pub mod finding;
+pub mod forms;
 pub mod push;
 pub mod quote;
 pub mod range;

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::core::claude_files::{self, ClaudeFile};
 use crate::core::exposure::Exposure;
-use crate::core::finding::{Finding, Provenance, Source};
+use crate::core::finding::{Finding, Location, Provenance, Source};
 use crate::core::quote::shell_quote;
 use crate::core::rules::{RuleId, Severity};
 use crate::core::verdict::Verification;
@@ -80,7 +80,17 @@ impl Plan {
 
 /// One plan entry per distinct credential, most severe first, then by when
 /// it leaked; one per `.env` file.
-pub fn plan(findings: &[Finding]) -> Plan {
+/// How much of the history a plan's dates come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum History {
+    /// All of it (or no history at all: a working tree, the index).
+    Whole,
+    /// A shallow clone or grafts cut it: a key's first commit found may not
+    /// be its first commit, and the audit must reach further back.
+    Cut,
+}
+
+pub fn plan(findings: &[Finding], history: History) -> Plan {
     let mut by_fingerprint: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     let mut dotenv_files: BTreeMap<(&str, RuleId), &Finding> = BTreeMap::new();
     for finding in findings {
@@ -100,7 +110,7 @@ pub fn plan(findings: &[Finding]) -> Plan {
         .map(|(fingerprint, found)| {
             let worst = found.iter().map(|f| f.severity).max();
             let exposed = found.iter().any(|f| f.exposure.is_some());
-            let entry = credential_plan(fingerprint.to_string(), &found);
+            let entry = credential_plan(fingerprint.to_string(), &found, history);
             (worst.unwrap_or(entry.rule.base_severity()), exposed, entry)
         })
         .collect();
@@ -131,7 +141,7 @@ pub fn plan(findings: &[Finding]) -> Plan {
     plan
 }
 
-fn credential_plan(fingerprint: String, found: &[&Finding]) -> Remediation {
+fn credential_plan(fingerprint: String, found: &[&Finding], history: History) -> Remediation {
     let first = found[0];
     let secret = first
         .secret
@@ -160,7 +170,8 @@ fn credential_plan(fingerprint: String, found: &[&Finding]) -> Remediation {
     // A key shipped to browsers has left the machine, tracked or not.
     let at_risk = at_risk && exposure.is_none();
     if at_risk {
-        let mut paths: Vec<&str> = found.iter().map(|f| f.path.as_str()).collect();
+        // The file to ignore is the archive, not a member inside it.
+        let mut paths: Vec<&str> = found.iter().map(|f| f.outer_path()).collect();
         paths.dedup();
         let quoted: Vec<String> = paths.iter().map(|p| shell_quote(p)).collect();
         steps.push(format!(
@@ -173,6 +184,19 @@ fn credential_plan(fingerprint: String, found: &[&Finding]) -> Remediation {
         steps.push(format!(
             "Read {var} from the environment instead of keeping the key next to the code.",
             var = env_var(first.rule)
+        ));
+    }
+    // A message or a name cannot be edited away: say so before the runbook.
+    if let Some(f) = found.iter().find(|f| f.location != Location::File) {
+        let commit = f
+            .commit()
+            .map(|c| format!(" (commit {})", &c.id[..c.id.len().min(12)]))
+            .unwrap_or_default();
+        steps.push(format!(
+            "{secret} is in {}{commit}: no later commit removes it, every clone and fork keeps \
+             it, and rewriting history would need every one of them re-made. Rotating the key \
+             is the fix.",
+            f.location.describe()
         ));
     }
     if staged && !only_staged {
@@ -198,7 +222,14 @@ fn credential_plan(fingerprint: String, found: &[&Finding]) -> Remediation {
         Source::Staged if !only_staged => Source::Worktree,
         source => source,
     };
-    let runbook = runbook(first.rule, &secret, first_leaked.as_deref(), source);
+    let lower_bound = history == History::Cut && first_leaked.is_some();
+    let runbook = runbook(
+        first.rule,
+        &secret,
+        first_leaked.as_deref(),
+        lower_bound,
+        source,
+    );
     if only_staged || at_risk {
         // The runbook applies only if the key got out some other way.
         steps.extend(
@@ -272,10 +303,13 @@ fn mcp_step(path: &str, rule: RuleId) -> String {
 }
 
 /// The five runbook steps for one credential, in the runbook's order.
+/// `lower_bound`: `first_leaked` is the oldest date the scanned history
+/// shows, and the key may be older.
 pub fn runbook(
     rule: RuleId,
     secret: &str,
     first_leaked: Option<&str>,
+    lower_bound: bool,
     source: Source,
 ) -> Vec<String> {
     vec![
@@ -288,14 +322,14 @@ pub fn runbook(
         "Restart the applications on those servers so they load the new key; the old one must \
          now fail with 401."
             .to_string(),
-        audit_step(rule, secret, first_leaked, source),
+        audit_step(rule, secret, first_leaked, lower_bound, source),
     ]
 }
 
 /// The checklist for a rule in general, not one finding: SARIF rule help.
 pub fn checklist(rule: RuleId) -> Vec<String> {
     if rule.is_credential() {
-        runbook(rule, "the key", None, Source::History)
+        runbook(rule, "the key", None, false, Source::History)
     } else {
         file_steps(rule, Source::History, "<file>", true, true)
     }
@@ -428,7 +462,13 @@ fn env_var(rule: RuleId) -> &'static str {
     }
 }
 
-fn audit_step(rule: RuleId, secret: &str, first_leaked: Option<&str>, source: Source) -> String {
+fn audit_step(
+    rule: RuleId,
+    secret: &str,
+    first_leaked: Option<&str>,
+    lower_bound: bool,
+    source: Source,
+) -> String {
     let what = match rule {
         RuleId::AnthropicAdminKey => {
             "the organization's activity (keys, members and workspaces created or changed)"
@@ -439,6 +479,11 @@ fn audit_step(rule: RuleId, secret: &str, first_leaked: Option<&str>, source: So
         _ => "Console → Usage, filtered to this key,",
     };
     match (first_leaked, source) {
+        (Some(date), _) if lower_bound => format!(
+            "Audit {what} from before {date} until the revocation: that is the oldest commit this \
+             clone holds with {secret}, and the history before it was not scanned, so it may \
+             have leaked earlier (`git fetch --unshallow` and a new scan tell the real date)."
+        ),
         (Some(date), _) => format!(
             "Audit {what} from {date} (first committed) until the revocation: calls you do not \
              recognise were made by someone else with {secret}."
@@ -539,7 +584,10 @@ mod tests {
             line: Some(1),
             column: Some(1),
             secret: Some(Secret::new(secret.into())),
+            encoding: Vec::new(),
+            member: Vec::new(),
             exposure: None,
+            location: Default::default(),
         }
     }
 
@@ -558,7 +606,7 @@ mod tests {
                 Some("2023-01-02T03:04:05Z"),
             ),
         ];
-        let plan = plan(&findings);
+        let plan = plan(&findings, History::Whole);
         assert_eq!(plan.credentials.len(), 1);
         let entry = &plan.credentials[0];
         assert_eq!(entry.first_leaked.as_deref(), Some("2023-01-02T03:04:05Z"));
@@ -578,13 +626,37 @@ mod tests {
     fn admin_keys_come_first_and_point_at_the_admin_keys_page() {
         let api = format!("sk-ant-api03-{}AA", "Q7w".repeat(31));
         let admin = format!("sk-ant-admin01-{}AA", "Z8e".repeat(31));
-        let plan = plan(&[
-            key_finding(&api, RuleId::AnthropicApiKey, None),
-            key_finding(&admin, RuleId::AnthropicAdminKey, None),
-        ]);
+        let plan = plan(
+            &[
+                key_finding(&api, RuleId::AnthropicApiKey, None),
+                key_finding(&admin, RuleId::AnthropicAdminKey, None),
+            ],
+            History::Whole,
+        );
         assert_eq!(plan.credentials[0].rule, RuleId::AnthropicAdminKey);
         assert!(plan.credentials[0].steps[0].contains("Admin Keys"));
         assert!(plan.credentials[1].steps[4].contains("antleak history"));
+    }
+
+    #[test]
+    fn a_cut_history_makes_the_audit_start_before_the_first_date_found() {
+        let secret = format!("sk-ant-api03-{}AA", "Q7w".repeat(31));
+        let found = [key_finding(
+            &secret,
+            RuleId::AnthropicApiKey,
+            Some("2024-05-01T00:00:00Z"),
+        )];
+        let whole = plan(&found, History::Whole);
+        assert!(
+            whole.credentials[0].steps[4].contains("from 2024-05-01T00:00:00Z (first committed)")
+        );
+        let cut = plan(&found, History::Cut);
+        let audit = &cut.credentials[0].steps[4];
+        assert!(
+            audit.contains("from before 2024-05-01T00:00:00Z"),
+            "{audit}"
+        );
+        assert!(audit.contains("may have leaked earlier"), "{audit}");
     }
 
     #[test]
@@ -595,7 +667,7 @@ mod tests {
             Provenance::Worktree,
             "deploy/.env".into(),
         );
-        let plan = plan(&[finding]);
+        let plan = plan(&[finding], History::Whole);
         assert!(plan.credentials.is_empty());
         let steps = &plan.dotenv_files[0].steps;
         assert!(steps[0].contains("git rm --cached deploy/.env"));

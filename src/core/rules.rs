@@ -155,7 +155,7 @@ pub fn is_key_byte(b: u8) -> bool {
 }
 
 /// Length of the body of a full-shape API or admin key: 93 characters + `AA`.
-const FULL_SHAPE_BODY_LEN: usize = 95;
+pub const FULL_SHAPE_BODY_LEN: usize = 95;
 /// Shortest body that the OAuth, session and unknown-format rules consider a
 /// credential: anything shorter is a truncated example, not a secret.
 const MIN_TOKEN_BODY_LEN: usize = 40;
@@ -180,6 +180,16 @@ pub fn classify(kind: &[u8], body: &[u8]) -> Option<RuleId> {
         _ => body.len() >= MIN_TOKEN_BODY_LEN,
     };
     (shape_ok && !is_placeholder(body)).then_some(rule)
+}
+
+/// The rule of `sk-ant-<kind>-<body>` if it is a full-shape API or admin key
+/// (`body` exactly [`FULL_SHAPE_BODY_LEN`] long, ending in `AA`, not a
+/// placeholder), whatever follows it.
+pub fn classify_full_shape(kind: &[u8], body: &[u8]) -> Option<RuleId> {
+    match kind {
+        b"api03" | b"admin01" if body.len() == FULL_SHAPE_BODY_LEN => classify(kind, body),
+        _ => None,
+    }
 }
 
 /// Words that mark a body as written by a person for documentation, matched

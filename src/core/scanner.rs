@@ -58,6 +58,11 @@ pub struct Match {
 /// Every credential in `bytes`, in order of position, except those on a line
 /// that contains `antleak:allow`.
 pub fn scan(bytes: &[u8]) -> Vec<Match> {
+    scan_honouring(bytes, true)
+}
+
+/// [`scan`], with `honour_allow` saying whether `antleak:allow` hides keys.
+pub fn scan_honouring(bytes: &[u8], honour_allow: bool) -> Vec<Match> {
     let mut matches = Vec::new();
     let mut lines = LineCounter::default();
     // (line start, whether that line carries the allow marker): many keys on
@@ -73,7 +78,7 @@ pub fn scan(bytes: &[u8]) -> Vec<Match> {
             _ => line_has_allow_marker(bytes, line_start),
         };
         allowed_line = Some((line_start, allowed));
-        if allowed {
+        if allowed && honour_allow {
             continue;
         }
         let secret = String::from_utf8_lossy(&bytes[offset..offset + len]).into_owned();
@@ -95,6 +100,12 @@ fn candidate_at(hay: &[u8]) -> Option<(RuleId, usize)> {
     let caps = CANDIDATE.captures(hay)?;
     let kind = caps.get(1)?.as_bytes();
     let body = caps.get(2)?;
+    // A full-shape API or admin key ends at its `AA` whatever byte follows
+    // (bytecode, SQLite pages and minified bundles glue the next byte on).
+    let full = body.start() + rules::FULL_SHAPE_BODY_LEN;
+    if let Some(rule) = rules::classify_full_shape(kind, &hay[body.start()..full.min(body.end())]) {
+        return Some((rule, full));
+    }
     // The regex stops after MAX_BODY_LEN body bytes; if the run of key
     // characters goes on, the string is longer than any credential.
     if hay.get(body.end()).is_some_and(|&b| rules::is_key_byte(b)) {
@@ -104,6 +115,7 @@ fn candidate_at(hay: &[u8]) -> Option<(RuleId, usize)> {
     Some((rule, body.end()))
 }
 
+/// Whether the line that starts at `line_start` carries [`ALLOW_MARKER`].
 pub(crate) fn line_has_allow_marker(bytes: &[u8], line_start: usize) -> bool {
     let line_end =
         memchr::memchr(b'\n', &bytes[line_start..]).map_or(bytes.len(), |i| line_start + i);
@@ -182,10 +194,15 @@ mod tests {
         let got = found(&format!("{a} {b}"));
         assert_eq!(got.len(), 2);
         assert_eq!((got[1].1, got[1].2), (1, a.len() as u64 + 2));
-        // The first key is followed by a key character, so by the SPEC it is
-        // not full shape; the second still is.
+        // A full-shape key ends at its `AA` whatever follows: both are found,
+        // and so is a key followed by a `.pyc` marshal type byte.
         let got = found(&format!("{a}{b}"));
-        assert_eq!(got.iter().map(|g| &g.3).collect::<Vec<_>>(), vec![&b]);
+        assert_eq!(got.iter().map(|g| &g.3).collect::<Vec<_>>(), vec![&a, &b]);
+        assert_eq!(found(&format!("\u{fa}{a}N")).len(), 1);
+        // Other kinds still end where their run of key characters ends.
+        let s = key("sid01", 8);
+        assert_eq!(found(&format!("{s}x")).len(), 1);
+        assert_eq!(found(&format!("{s}x"))[0].3, format!("{s}x"));
     }
 
     #[test]

@@ -78,7 +78,7 @@ impl LeakedKey {
     pub fn revoke_by_hand(&self) -> String {
         match self.steps.first() {
             Some(step) => step.clone(),
-            None => runbook(self.rule, &self.redacted, None, Source::History).remove(0),
+            None => runbook(self.rule, &self.redacted, None, false, Source::History).remove(0),
         }
     }
 }

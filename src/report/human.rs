@@ -12,7 +12,8 @@ use colored::{ColoredString, Colorize};
 use std::collections::{HashMap, HashSet};
 
 use super::{Command, Report, Style};
-use crate::core::finding::{Finding, Provenance};
+use crate::core::finding::{Finding, Location, Provenance};
+use crate::core::forms::Step;
 use crate::core::rules::{RuleId, Severity};
 use crate::core::verdict;
 use crate::messages::escape_control;
@@ -191,10 +192,14 @@ fn write_staged_footer(out: &mut dyn Write, report: &Report) -> io::Result<()> {
         writeln!(
             out,
             "  A key that is not one (a test fixture)? Add `antleak:allow` to its line, in a \
-             comment, and stage it again."
+             comment (or its fingerprint under [allow] fingerprints in .antleak.toml, for a file \
+             that has no comments, like JSON), and stage it again."
         )?;
     }
-    if found.iter().any(|f| f.secret.is_none()) {
+    if found
+        .iter()
+        .any(|f| matches!(f.rule, RuleId::DotenvCommitted | RuleId::DotenvUnignored))
+    {
         writeln!(
             out,
             "  A .env file meant to be committed holds no values: name it .env.example (templates \
@@ -316,15 +321,20 @@ fn location(f: &Finding) -> String {
         place.push_str(&escape_control(root));
         // A scanned directory joins its paths into one that opens from where
         // the command ran; a repository names what its paths are inside of.
-        place.push_str(if f.provenance == Provenance::Worktree {
-            "/"
-        } else {
-            ": "
-        });
+        place.push_str(
+            if matches!(f.provenance, Provenance::Worktree | Provenance::Untracked) {
+                "/"
+            } else {
+                ": "
+            },
+        );
     }
-    place.push_str(&escape_control(&f.path));
-    if let (Some(line), Some(column)) = (f.line, f.column) {
-        place.push_str(&format!(":{line}:{column}"));
+    place.push_str(&encoded_in(f));
+    place.push_str(&metadata_place(f));
+    match (f.line, f.column, f.location) {
+        (Some(line), Some(column), Location::File) => place.push_str(&format!(":{line}:{column}")),
+        (Some(line), _, _) => place.push_str(&format!(", line {line}")),
+        _ => {}
     }
     if let Some(exposure) = &f.exposure {
         place.push_str(&format!("  ({})", escape_control(&exposure.short())));
@@ -341,15 +351,45 @@ fn location(f: &Finding) -> String {
             &commit.id[..commit.id.len().min(12)],
             commit.date,
             escape_control(&commit.author),
-            if *still_in_head {
-                ", still in HEAD"
-            } else {
-                ", no longer in HEAD"
+            match (f.location, still_in_head) {
+                (Location::File, true) => ", still in HEAD",
+                (Location::File, false) => ", no longer in HEAD",
+                (_, true) => ", in HEAD's history",
+                (_, false) => ", not in HEAD's history",
             }
         )),
         _ => {}
     }
     place
+}
+
+/// The place itself: a path, or which piece of git metadata holds the key.
+fn metadata_place(f: &Finding) -> String {
+    let path = escape_control(&f.path);
+    match f.location {
+        Location::File => path,
+        Location::CommitMessage => "commit message".to_string(),
+        Location::TagMessage => format!("message of tag {path}"),
+        Location::Identity => "author or committer identity".to_string(),
+        Location::RefName => format!("name of ref {path}"),
+        Location::PathName => format!("name of file {path}"),
+    }
+}
+
+/// How the key is stored, before the place (`base64-encoded in `); members
+/// of archives are in the path already.
+fn encoded_in(f: &Finding) -> String {
+    let steps: Vec<&str> = f
+        .encoding
+        .iter()
+        .filter(|s| !matches!(s, Step::Zip | Step::Tar))
+        .map(|s| s.as_str())
+        .collect();
+    match &steps[..] {
+        [] => String::new(),
+        [one] => format!("{one}-encoded in "),
+        many => format!("encoded ({}) in ", many.join(", then ")),
+    }
 }
 
 fn severity(severity: Severity) -> ColoredString {

@@ -8,7 +8,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Report, Style, Summary};
-use crate::core::finding::{Finding, Source};
+use crate::core::finding::{Finding, Location, Source};
+use crate::core::forms::Step;
 use crate::core::rules::{RuleId, Severity};
 use crate::core::verdict::{self, Verification};
 
@@ -40,7 +41,15 @@ struct JsonFinding<'a> {
     source: Source,
     #[serde(skip_serializing_if = "Option::is_none")]
     root: Option<&'a str>,
-    path: &'a str,
+    /// Absent for a commit message or an identity, which no file holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<&'a str>,
+    /// Absent for a file (the default): where in git's metadata the key is.
+    #[serde(skip_serializing_if = "is_file")]
+    location: Location,
+    /// Absent for a plain key.
+    #[serde(skip_serializing_if = "<[Step]>::is_empty")]
+    encoding: &'a [Step],
     #[serde(skip_serializing_if = "Option::is_none")]
     line: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -140,7 +149,7 @@ pub fn write_baseline(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 fn wire<'a>(
     report: &'a Report,
     show_secrets: bool,
-    summary: &Summary,
+    summary: &'a Summary,
     verified: bool,
 ) -> JsonReport<'a> {
     JsonReport {
@@ -207,13 +216,19 @@ fn wire<'a>(
     }
 }
 
+fn is_file(location: &Location) -> bool {
+    *location == Location::File
+}
+
 fn finding(f: &Finding, show_secrets: bool) -> JsonFinding<'_> {
     JsonFinding {
         rule: f.rule,
         severity: f.severity,
         source: f.source(),
         root: f.root.as_deref(),
-        path: &f.path,
+        path: (!f.path.is_empty()).then_some(f.path.as_str()),
+        location: f.location,
+        encoding: &f.encoding,
         line: f.line,
         column: f.column,
         secret_redacted: f.secret.as_ref().map(|s| s.redacted()),

@@ -14,14 +14,14 @@ use std::io::{self, Write};
 
 use serde_json::json;
 use serde_sarif::sarif::{
-    ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification,
-    PhysicalLocation, PropertyBag, Region, ReportingDescriptor, Result as SarifResult, ResultLevel,
-    Run, Sarif, Tool, ToolComponent,
+    ArtifactLocation, Invocation, Location, LogicalLocation, Message, MultiformatMessageString,
+    Notification, PhysicalLocation, PropertyBag, Region, ReportingDescriptor,
+    Result as SarifResult, ResultLevel, Run, Sarif, Tool, ToolComponent,
 };
 use sha2::{Digest, Sha256};
 
 use super::{Command, Report};
-use crate::core::finding::{Finding, Provenance};
+use crate::core::finding::{Finding, Location as Held, Provenance};
 use crate::core::remediation;
 use crate::core::rules::{RuleId, Severity};
 use crate::core::verdict;
@@ -147,7 +147,22 @@ fn result(finding: &Finding, report: &Report) -> SarifResult {
         region.start_line = Some(1);
     }
     physical.region = Some(region);
-    let location = Location::builder().physical_location(physical).build();
+    let location = match finding.location {
+        Held::File => Location::builder().physical_location(physical).build(),
+        // No file holds a commit message or a ref name: a logical location
+        // names it (`commit 1a2b3c4d5e6f`, `refs/heads/x`); the message and
+        // the `location` property say what it is.
+        held => {
+            let name = match (held, finding.commit()) {
+                (Held::CommitMessage | Held::Identity, Some(c)) => {
+                    format!("commit {}", &c.id[..c.id.len().min(12)])
+                }
+                _ => finding.path.clone(),
+            };
+            let logical = LogicalLocation::builder().name(name).build();
+            Location::builder().logical_locations(vec![logical]).build()
+        }
+    };
     let (fingerprint, what) = match &finding.secret {
         Some(secret) => (
             secret.fingerprint().to_string(),
@@ -183,8 +198,32 @@ fn result(finding: &Finding, report: &Report) -> SarifResult {
         ),
         None => String::new(),
     };
+    let stored = match (&finding.member[..], &finding.encoding[..]) {
+        ([], []) => String::new(),
+        (member, encoding) => format!(
+            " (in {}{})",
+            if member.is_empty() {
+                "the file".to_string()
+            } else {
+                format!("member {}", member.join("!"))
+            },
+            if encoding.is_empty() {
+                String::new()
+            } else {
+                let steps: Vec<&str> = encoding.iter().map(|s| s.as_str()).collect();
+                format!(", stored as {}", steps.join(" > "))
+            }
+        ),
+    };
+    let held = match finding.location {
+        Held::File => String::new(),
+        held => format!(
+            " in {} (no commit removes it: rotate the key)",
+            held.describe()
+        ),
+    };
     let message = format!(
-        "{live}{exposed}{what}{since}. See the rule help for the recovery checklist: revoke, \
+        "{live}{exposed}{what}{held}{stored}{since}. See the rule help for the recovery checklist: revoke, \
          regenerate, update .env, restart, audit usage."
     );
     let mut partial = BTreeMap::new();
@@ -206,18 +245,21 @@ fn result(finding: &Finding, report: &Report) -> SarifResult {
 /// The result's path, and whether it is relative to the repository root
 /// (`SRCROOT`): so it is whenever the report knows where the root is,
 /// whatever directory was scanned; otherwise the finding's root is prepended.
+/// A finding in an archive member points at the archive (the file a
+/// repository holds); its properties name the member.
 fn uri(finding: &Finding, report: &Report) -> (String, bool) {
+    let path = finding.outer_path();
     let joined = || match &finding.root {
-        Some(root) => format!("{}/{}", root.trim_end_matches('/'), finding.path),
-        None => finding.path.clone(),
+        Some(root) => format!("{}/{}", root.trim_end_matches('/'), path),
+        None => path.to_string(),
     };
     match (&report.uri_base, report.command) {
         (Some(base), Command::Scan) => match base.prefixes.get(&finding.root) {
-            Some(prefix) => (format!("{prefix}{}", finding.path), true),
+            Some(prefix) => (format!("{prefix}{path}"), true),
             None => (joined(), false),
         },
         // One repository: its paths are already relative to its root.
-        (Some(_), _) => (finding.path.clone(), true),
+        (Some(_), _) => (path.to_string(), true),
         (None, _) => (joined(), false),
     }
 }
@@ -245,6 +287,15 @@ fn properties(finding: &Finding, plan: &remediation::Plan) -> BTreeMap<String, s
         props.insert("verification".to_string(), json!(verification));
     }
     props.insert("source".to_string(), json!(finding.source()));
+    if finding.location != Held::File {
+        props.insert("location".to_string(), json!(finding.location));
+    }
+    if !finding.member.is_empty() {
+        props.insert("member".to_string(), json!(finding.member.join("!")));
+    }
+    if !finding.encoding.is_empty() {
+        props.insert("encoding".to_string(), json!(finding.encoding));
+    }
     if let Some(exposure) = &finding.exposure {
         props.insert("exposure".to_string(), json!(exposure.as_str()));
     }

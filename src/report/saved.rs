@@ -73,6 +73,8 @@ struct Tool {
 #[derive(Debug, Deserialize)]
 pub struct SavedFinding {
     pub rule: String,
+    /// Absent for a key in git metadata (a commit message).
+    #[serde(default)]
     pub path: String,
     pub fingerprint: Option<String>,
     pub root: Option<String>,

@@ -18,14 +18,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::core::browser_access::{self, Signal};
 use crate::core::coverage::Coverage;
-use crate::core::detect::{self, Detection};
-use crate::core::finding::{Finding, Provenance};
+use crate::core::detect::{self, Detection, Found, Limits, Unexpanded};
+use crate::core::finding::{Finding, Location, Provenance};
 use crate::core::rules::{self, DotenvKind, RuleId, Severity};
-use crate::core::scanner::Match;
 use crate::core::{claude_files, exposure};
 
-/// Counters shared by the worker threads of a scan, and what it could not
-/// scan ([`Coverage`]).
+/// Counters shared by the worker threads of a scan, what it could not
+/// scan ([`Coverage`]), and the limits every blob is detected under.
 #[derive(Debug, Default)]
 pub struct Stats {
     pub files: AtomicU64,
@@ -40,9 +39,40 @@ pub struct Stats {
     pub suppressed_allow: AtomicU64,
     pub suppressed_baseline: AtomicU64,
     pub coverage: Coverage,
+    pub limits: Limits,
 }
 
 impl Stats {
+    pub fn with_limits(limits: Limits) -> Stats {
+        Stats {
+            limits,
+            ..Stats::default()
+        }
+    }
+
+    /// Records what limits kept from being expanded in the blob at `path`:
+    /// each archive (or encoded text) a limit stopped is an unscanned item,
+    /// warned about once, and the setting that raises the limit the fix.
+    pub fn unexpanded(&self, path: &str, unexpanded: &[Unexpanded]) {
+        for u in unexpanded {
+            let at = member_path(path, &u.member);
+            let reason = format!("{} reached", u.limit);
+            if self
+                .coverage
+                .record("archives", &format!("{at} ({})", u.limit), &reason)
+            {
+                let times = if u.count > 1 {
+                    format!(", {} times", u.count)
+                } else {
+                    String::new()
+                };
+                crate::warn!("{at}: {}{times} ({reason})", u.detail);
+            }
+            self.coverage
+                .add_fix(format!("raise {} in [limits] of .antleak.toml", u.limit));
+        }
+    }
+
     pub fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Ordering::Relaxed);
     }
@@ -140,11 +170,12 @@ pub fn scan_git_blob(
 ) -> Detection {
     let read = repo
         .odb()
-        .and_then(|odb| Ok(detect::detect(odb.read(blob)?.data())));
+        .and_then(|odb| Ok(detect::detect(odb.read(blob)?.data(), &stats.limits)));
     match read {
         Ok(detection) => {
             Stats::add(&stats.blobs, 1);
             Stats::add(&stats.bytes, detection.bytes);
+            stats.unexpanded(path, &detection.unexpanded);
             detection
         }
         Err(err) => {
@@ -160,7 +191,7 @@ pub fn scan_git_blob(
 pub fn findings_for(
     path: &str,
     provenance: &Provenance,
-    matches: Vec<Match>,
+    matches: Vec<Found>,
     dotenv_rule: Option<RuleId>,
 ) -> Vec<Finding> {
     let holds_credential = !matches.is_empty();
@@ -181,8 +212,9 @@ pub fn findings_for(
 
 /// A credential at `path`: critical when it ships to the browser (see
 /// [`exposure::of`]), whatever its rule says.
-pub fn credential_finding(path: &str, provenance: Provenance, m: Match) -> Finding {
-    let exposure = exposure::of(path, m.public_variable.as_deref());
+pub fn credential_finding(path: &str, provenance: Provenance, m: Found) -> Finding {
+    let path = member_path(path, &m.member);
+    let exposure = exposure::of(&path, m.public_variable.as_deref());
     let severity = match exposure {
         Some(_) => Severity::Critical,
         None => m.rule.base_severity(),
@@ -191,12 +223,15 @@ pub fn credential_finding(path: &str, provenance: Provenance, m: Match) -> Findi
         rule: m.rule,
         severity,
         provenance,
-        path: path.to_string(),
+        path,
         root: None,
         line: Some(m.line),
         column: Some(m.column),
         secret: Some(m.secret),
         exposure,
+        encoding: m.encoding,
+        member: m.member,
+        location: Location::File,
     }
 }
 
@@ -218,12 +253,51 @@ pub fn signal_findings(path: &str, provenance: &Provenance, signals: Vec<Signal>
             column: Some(s.column),
             secret: None,
             exposure: None,
+            location: Location::File,
+            encoding: Vec::new(),
+            member: Vec::new(),
         })
         .collect()
 }
 
 /// The whole-file rules of a path, `(committed, unignored)`: a `.env`-style
 /// file, or one of Claude Code's personal files.
+/// A member of an archive at `path`, as reports name it: `outer!member`,
+/// nested as `a.zip!b.jar!c.properties`.
+pub fn member_path(path: &str, member: &[String]) -> String {
+    std::iter::once(path)
+        .chain(member.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join("!")
+}
+
+/// A `.env` finding for each `.env` member of the archive at `path`, of
+/// `rule` (the rule a `.env` at the archive's own place would have): high
+/// when that member holds a credential of `matches`.
+pub fn member_dotenv_findings(
+    path: &str,
+    provenance: &Provenance,
+    detection: &Detection,
+    rule: impl FnOnce() -> Option<RuleId>,
+) -> Vec<Finding> {
+    let dotenvs: Vec<&Vec<String>> = (detection.members.iter())
+        .filter(|m| m.last().is_some_and(|name| is_dotenv_path(name)))
+        .collect();
+    let Some(rule) = (!dotenvs.is_empty()).then(rule).flatten() else {
+        return Vec::new();
+    };
+    dotenvs
+        .into_iter()
+        .map(|member| {
+            let holds = detection.matches.iter().any(|m| &m.member == member);
+            let mut finding = dotenv_finding(path, provenance.clone(), rule, holds);
+            finding.path = member_path(path, member);
+            finding.member = member.clone();
+            finding
+        })
+        .collect()
+}
+
 pub fn file_rules(path: &str) -> Option<(RuleId, RuleId)> {
     if is_dotenv_path(path) {
         Some((RuleId::DotenvCommitted, RuleId::DotenvUnignored))

@@ -21,7 +21,9 @@ use std::collections::HashSet;
 use anyhow::{Context, Result};
 use git2::{Delta, DiffOptions, ErrorCode, FileMode, Oid, Repository, Tree};
 
-use super::{Stats, file_rules, findings_for, scan_git_blob, signal_findings};
+use super::{
+    Stats, file_rules, findings_for, member_dotenv_findings, scan_git_blob, signal_findings,
+};
 use crate::core::finding::{Finding, Provenance, Secret};
 use crate::core::rules::RuleId;
 
@@ -88,12 +90,19 @@ fn scan_blob(
     if let Some(old) = in_head
         && !(detection.matches.is_empty() && detection.signals.is_empty())
     {
-        let old = scan_git_blob(repo, old, path, stats);
+        // Looked up, not staged: it does not count as scanned, but a blob
+        // that cannot be read still does.
+        let lookup = Stats::with_limits(stats.limits.clone());
+        let old = scan_git_blob(repo, old, path, &lookup);
+        Stats::add(&stats.unreadable, lookup.unreadable.into_inner());
         committed = old.matches.into_iter().map(|m| m.secret).collect();
         signal_in_head = !old.signals.is_empty();
     }
     let provenance = Provenance::Staged { in_head: false };
+    let committed_rule = || Some(RuleId::DotenvCommitted);
+    let members = member_dotenv_findings(path, &provenance, &detection, committed_rule);
     let mut findings = findings_for(path, &provenance, detection.matches, dotenv_rule);
+    findings.extend(members);
     findings.extend(signal_findings(path, &provenance, detection.signals));
     for finding in &mut findings {
         let in_head = match &finding.secret {

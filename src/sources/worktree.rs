@@ -32,7 +32,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use anyhow::{Context, Result, bail};
 use ignore::{WalkBuilder, WalkState};
 
-use super::{Stats, file_rules, findings_for, signal_findings};
+use super::{Stats, file_rules, findings_for, member_dotenv_findings, signal_findings};
 use crate::core::detect;
 use crate::core::exposure::{self, Exposure};
 use crate::core::finding::{Finding, Provenance};
@@ -158,7 +158,14 @@ fn scan_root(root: &Path, is_dir: bool, options: &Options, stats: &Stats) -> Res
             (Some((_, unignored)), Some(r)) if !r.is_ignored(&rel, stats) => Some(unignored),
             _ => None,
         };
-        let mut result = scan_file(entry.path(), &rel, &context, dotenv_rule, buf, stats);
+        // The rule of a `.env` inside this file, if it is an archive.
+        let member_rule = || match &repo {
+            Some(_) if tracked => Some(RuleId::DotenvCommitted),
+            Some(r) if !r.is_ignored(&rel, stats) => Some(RuleId::DotenvUnignored),
+            _ => None,
+        };
+        let rules = (dotenv_rule, member_rule);
+        let mut result = scan_file(entry.path(), &rel, &context, rules, buf, stats);
         // In a work tree, whether git has the file: a key in a file it
         // does not track has not left this machine through git.
         if repo.is_some() && !tracked {
@@ -213,7 +220,8 @@ fn scan_root(root: &Path, is_dir: bool, options: &Options, stats: &Stats) -> Res
             // disk has nothing to read here (`history` sees it).
             if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
                 let rule = file_rules(&context.path(&rel)).map(|(committed, _)| committed);
-                findings.extend(scan_file(&path, &rel, &context, rule, &mut buf, stats));
+                let rules = (rule, || Some(RuleId::DotenvCommitted));
+                findings.extend(scan_file(&path, &rel, &context, rules, &mut buf, stats));
             }
         }
     }
@@ -283,17 +291,22 @@ fn scan_file(
     path: &Path,
     rel: &str,
     context: &PathContext,
-    dotenv_rule: Option<RuleId>,
+    // The file's own whole-file rule, and the rule of a `.env` member of it.
+    (dotenv_rule, member_rule): (Option<RuleId>, impl FnOnce() -> Option<RuleId>),
     buf: &mut Vec<u8>,
     stats: &Stats,
 ) -> Vec<Finding> {
-    let scanned = std::fs::File::open(path).and_then(|file| detect::detect_reader(file, buf));
+    let scanned =
+        std::fs::File::open(path).and_then(|file| detect::detect_reader(file, &stats.limits, buf));
     match scanned {
         Ok(detection) => {
             Stats::add(&stats.files, 1);
             Stats::add(&stats.bytes, detection.bytes);
+            stats.unexpanded(rel, &detection.unexpanded);
             let provenance = Provenance::Worktree;
+            let members = member_dotenv_findings(rel, &provenance, &detection, member_rule);
             let mut findings = findings_for(rel, &provenance, detection.matches, dotenv_rule);
+            findings.extend(members);
             let has_key = findings.iter().any(|f| f.secret.is_some());
             if has_key || !detection.signals.is_empty() {
                 let full = context.path(rel);

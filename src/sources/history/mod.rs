@@ -46,6 +46,7 @@
 mod commits;
 mod interner;
 mod introductions;
+mod metadata;
 mod place;
 mod workers;
 
@@ -163,6 +164,13 @@ pub fn scan(repo: &Repository, options: &Options, stats: &Stats) -> Result<Scann
         stats,
     )?;
     findings.extend(scan_tagged(repo, &tagged, &introductions, &workers, stats));
+    findings.extend(metadata::scan(
+        repo,
+        &commits,
+        &introductions,
+        options.only.is_some(),
+        stats,
+    ));
     if stats.unreadable.load(std::sync::atomic::Ordering::Relaxed) > unreadable_before
         && let Some(fix) = partial_clone_fix(repo, &shown)
     {
@@ -277,7 +285,8 @@ fn partial_clone_fix(repo: &Repository, shown: &str) -> Option<String> {
     let remote = remote?;
     Some(format!(
         "{shown} is a partial clone{} whose remote {remote} holds what is missing: `git -C {} \
-         fetch --refetch --no-filter {}` fetches it, then scan again",
+         fetch --refetch --no-filter --tags {}` fetches it (tags too: a tag may hold commits no \
+         branch has), then scan again",
         filter.map(|f| format!(" (filter {f})")).unwrap_or_default(),
         crate::core::quote::shell_quote(shown),
         crate::core::quote::shell_quote(&remote),

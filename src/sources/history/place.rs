@@ -18,10 +18,13 @@ use git2::{ErrorCode, Oid, Repository, TreeWalkMode, TreeWalkResult};
 use super::introductions::{Introductions, Kind, join};
 use super::workers::{Matches, Workers};
 use crate::core::browser_access;
+use crate::core::detect::Found as Match;
 use crate::core::finding::{CommitInfo, Finding, Provenance, Secret};
 use crate::core::rules::RuleId;
-use crate::core::scanner::Match;
-use crate::sources::{Stats, credential_finding, dotenv_finding, file_rules, signal_findings};
+use crate::sources::{
+    Stats, credential_finding, dotenv_finding, file_rules, is_dotenv_path, member_path,
+    signal_findings,
+};
 
 /// What is reported at one path: credential matches with the position of
 /// the commit that brought each there, and the position of the commit that
@@ -53,8 +56,17 @@ pub(super) fn place(
     let mut earliest: HashMap<(u32, &Secret), (u32, u32)> = HashMap::new();
     let mut dotenv_first: HashMap<u32, u32> = HashMap::new();
     let mut signals_first: HashMap<u32, u32> = HashMap::new();
+    // (path, `.env` member of the archive there) → (earliest position, blob).
+    let mut members_first: BTreeMap<(u32, &[String]), (u32, u32)> = BTreeMap::new();
     for (blob, path, position) in introductions.pairs() {
         let found = matches.get(&blob);
+        let members = found.into_iter().flat_map(|d| &d.members);
+        for member in members.filter(|m| m.last().is_some_and(|n| is_dotenv_path(n))) {
+            let slot = members_first
+                .entry((path, member))
+                .or_insert((position, blob));
+            *slot = (*slot).min((position, blob));
+        }
         for m in found.into_iter().flat_map(|d| &d.matches) {
             let slot = earliest
                 .entry((path, &m.secret))
@@ -89,7 +101,7 @@ pub(super) fn place(
     for (path, position) in signals_first {
         by_path.entry(path).or_default().signals = Some(position);
     }
-    if by_path.is_empty() {
+    if by_path.is_empty() && members_first.is_empty() {
         return Ok(Vec::new());
     }
     let need_secrets = by_path.values().any(|at| !at.placed.is_empty());
@@ -146,11 +158,24 @@ pub(super) fn place(
             findings.extend(signal_findings(path, &provenance, found.signals.clone()));
         }
     }
+    // A `.env` inside an archive that history holds: committed with it.
+    for ((path, member), (position, blob)) in members_first {
+        let path = introductions.paths.item(path);
+        let provenance = Provenance::History {
+            commit: commit_at(position)?,
+            still_in_head: head.paths.contains(&**path),
+        };
+        let holds = matches[&blob].matches.iter().any(|m| m.member == member);
+        let mut finding = dotenv_finding(path, provenance, RuleId::DotenvCommitted, holds);
+        finding.path = member_path(path, member);
+        finding.member = member.to_vec();
+        findings.push(finding);
+    }
     Ok(findings)
 }
 
 /// Id, author and date of a commit already read during the walk.
-fn describe(repo: &Repository, id: Oid) -> Result<CommitInfo> {
+pub(super) fn describe(repo: &Repository, id: Oid) -> Result<CommitInfo> {
     let commit = repo
         .find_commit(id)
         .with_context(|| format!("reading commit {id}"))?;

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use crate::core::detect::Detection;
 use crate::core::sync::lock;
-use crate::sources::{Stats, scan_git_blob};
+use crate::sources::{Stats, is_dotenv_path, scan_git_blob};
 
 /// A thread pool with one repository handle per worker.
 pub(super) struct Workers {
@@ -56,7 +56,10 @@ impl Workers {
                     let repo = lock(&self.repos[slot]);
                     let (id, path) = blob(number);
                     let found = scan_git_blob(&repo, id, path, stats);
+                    let dotenv_member = (found.members.iter())
+                        .any(|m| m.last().is_some_and(|name| is_dotenv_path(name)));
                     let any = !(found.matches.is_empty() && found.signals.is_empty());
+                    let any = any || dotenv_member;
                     any.then_some((number as u32, found))
                 })
                 .collect()
@@ -65,6 +68,6 @@ impl Workers {
 }
 
 /// What detection found in the blobs where it found anything (credentials,
-/// browser access), by blob number: most blobs have none, and an entry per
+/// browser access, a `.env` member of an archive), by blob number: most blobs have none, and an entry per
 /// blob would be a memory cost per blob.
 pub(super) type Matches = HashMap<u32, Detection>;
