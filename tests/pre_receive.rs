@@ -271,3 +271,16 @@ fn hooks_dir_installs_where_a_server_keeps_its_hooks() {
     ]);
     both.assert_code(2);
 }
+
+#[test]
+fn a_key_in_a_pushed_commit_message_is_refused() {
+    let sb = server_and_client();
+    let before = server_ref(&sb, "refs/heads/main");
+    let key = fake_key("api03", 147);
+    sb.git_in(
+        "client",
+        &["commit", "-q", "--allow-empty", "-m", &format!("use {key}")],
+    );
+    assert_refused(&push(&sb, &["origin", "main"]), &key);
+    assert_eq!(server_ref(&sb, "refs/heads/main"), before);
+}

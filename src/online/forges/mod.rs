@@ -283,6 +283,67 @@ fn host_of(url: &str) -> String {
 mod tests {
     use super::*;
 
+    fn options(base: &str) -> (BaseUrl, Options) {
+        let base = BaseUrl::parse(base, "test").unwrap();
+        let options = Options {
+            github_api: base.clone(),
+            gitlab_api: base.clone(),
+            github_token: None,
+            gitlab_token: None,
+            include_forks: false,
+            include_archived: false,
+            timeout: Duration::from_secs(1),
+        };
+        (base, options)
+    }
+
+    #[test]
+    fn the_token_reaches_git_only_for_the_apis_own_host() {
+        let (base, options) = options("https://api.github.com");
+        let item = |url: &str| serde_json::json!({"full_name": "acme/app", "clone_url": url});
+        let repo = repository(
+            &item("https://github.com/acme/app.git"),
+            true,
+            &base,
+            Some("T"),
+            &options,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(repo.git_config.len(), 1);
+        assert_eq!(repo.git_config[0].0, "http.https://github.com/.extraHeader");
+        assert_eq!(
+            repo.git_config[0].1,
+            format!(
+                "Authorization: Basic {}",
+                remote_url::base64(b"x-access-token:T")
+            )
+        );
+        let elsewhere = repository(
+            &item("https://evil.example/acme/app.git"),
+            true,
+            &base,
+            Some("T"),
+            &options,
+        )
+        .unwrap()
+        .unwrap();
+        assert!(elsewhere.git_config.is_empty());
+        for hostile in [
+            "--upload-pack=x",
+            "ext::sh -c x",
+            "http://github.com/acme/app.git",
+            "ssh://git@github.com/acme/app.git",
+            "file:///etc",
+            "https://u:p@github.com/acme/app.git",
+        ] {
+            assert!(
+                repository(&item(hostile), true, &base, Some("T"), &options).is_err(),
+                "{hostile}"
+            );
+        }
+    }
+
     #[test]
     fn names_with_traversal_or_options_are_unsafe() {
         assert!(safe_full_name("org/app"));
