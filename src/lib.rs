@@ -30,8 +30,10 @@
 //! 3. [`config`]: `.antleak.toml`, read from disk or from a commit.
 //! 4. [`sources`]: working tree, index, history → findings; never print.
 //! 5. [`report`]: renders a report; reads a saved one back.
-//! 6. [`online`]: the only code that uses the network, and only when the user
-//!    asks (`--verify`, `revoke`, `audit`).
+//! 6. [`online`]: the only code that calls an HTTP API, and only when the
+//!    user asks (`--verify`, `revoke`, `audit`, `history --github-org` and
+//!    the like). (git itself fetches `history --repo URL`, through
+//!    [`sources::clone`].)
 //! 7. [`hook`]: installs the pre-commit and pre-receive hooks.
 //! 8. [`cli`]: parses arguments, resolves settings, runs one command and
 //!    owns the exit code.

@@ -1,5 +1,7 @@
-//! The opt-in part of antleak that talks to Anthropic's APIs: `--verify` on
-//! `scan` and `history`, `antleak revoke` and `antleak audit`.
+//! The opt-in part of antleak that talks to HTTP APIs: Anthropic's for
+//! `--verify` on `scan` and `history`, `antleak revoke` and `antleak audit`;
+//! GitHub's and GitLab's for listing an organisation's repositories
+//! ([`forges`]: `history --github-org`, `--github-user`, `--gitlab-group`).
 //!
 //! Everything else in antleak works offline. Nothing in this module runs
 //! unless the user asked for it on the command line, and each call site says
@@ -20,7 +22,9 @@
 //! The layers, bottom up: [`base_url`] (where), [`client`] (how: timeouts,
 //! retries, redaction of errors), [`admin`] (the Admin API's wire types),
 //! [`leaked`] (which keys, from a saved report or a fresh scan's plan, and
-//! matching them to the organization's keys), then one module per command.
+//! matching them to the organization's keys), then one module per command;
+//! [`forges`] has its own small client, since its token, pagination and rate
+//! limits are a forge's, not Anthropic's.
 //! None of it scans: the keys come from the caller (`cli`), as a plan.
 //! The verdicts `--verify` produces are core data (`core::verdict`).
 
