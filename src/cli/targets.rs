@@ -225,36 +225,31 @@ pub fn clone_all(
             remote: false,
         });
     }
-    for item in named {
-        match item {
-            Named::Dir { dir, .. } => targets.push(Target {
+    let base = clone_dir
+        .as_deref()
+        .or(temporary.as_ref().map(|t| t.path()))
+        .unwrap_or(Path::new("."));
+    // Mirroring is mostly waiting on the network: a few at a time, results
+    // in the order the repositories were named.
+    let cloned = clone_each(&named, base, quiet);
+    for (item, cloned) in named.into_iter().zip(cloned) {
+        match (item, cloned) {
+            (Named::Dir { dir, .. }, _) => targets.push(Target {
                 label: several.then(|| dir.to_string_lossy().into_owned()),
                 dir: Some(dir),
                 remote: false,
             }),
-            Named::Url { url, config, .. } => {
-                let base = clone_dir
-                    .as_deref()
-                    .or(temporary.as_ref().map(|t| t.path()))
-                    .unwrap_or(Path::new("."));
-                let dir = base.join(mirror_name(&url));
-                if !quiet {
-                    crate::messages::print_note(format_args!("mirroring {}", url.url));
-                }
-                match sources::clone::mirror(&url, &dir, &config) {
-                    Ok(()) => targets.push(Target {
-                        dir: Some(dir),
-                        label: several.then(|| url.url.clone()),
-                        remote: true,
-                    }),
-                    Err(why) => stats.not_scanned(
-                        "repositories",
-                        &url.url,
-                        "could not be cloned or fetched",
-                        why,
-                    ),
-                }
-            }
+            (Named::Url { url, .. }, Ok(dir)) => targets.push(Target {
+                dir: Some(dir),
+                label: several.then(|| url.url.clone()),
+                remote: true,
+            }),
+            (Named::Url { url, .. }, Err(why)) => stats.not_scanned(
+                "repositories",
+                &url.url,
+                "could not be cloned or fetched",
+                why,
+            ),
         }
     }
     Ok(Resolved {
@@ -262,6 +257,44 @@ pub fn clone_all(
         root,
         _temporary: temporary,
     })
+}
+
+/// Clones running at once: enough to overlap the network waits of a large
+/// organisation, few enough not to look like abuse to the forge.
+const CLONES_AT_ONCE: usize = 4;
+
+/// Mirrors each URL of `named` under `base`, [`CLONES_AT_ONCE`] at a time:
+/// for each item, the directory to audit (a named one as it is), or why a
+/// URL's mirror could not be made.
+fn clone_each(named: &[Named], base: &Path, quiet: bool) -> Vec<Result<PathBuf, String>> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done = std::sync::Mutex::new(Vec::with_capacity(named.len()));
+    std::thread::scope(|scope| {
+        for _ in 0..CLONES_AT_ONCE.min(named.len()) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(item) = named.get(i) else { break };
+                    let result = match item {
+                        Named::Dir { dir, .. } => Ok(dir.clone()),
+                        Named::Url { url, config, .. } => {
+                            if !quiet {
+                                crate::messages::print_note(format_args!("mirroring {}", url.url));
+                            }
+                            let dir = base.join(mirror_name(url));
+                            sources::clone::mirror(url, &dir, config).map(|()| dir)
+                        }
+                    };
+                    crate::core::sync::lock(&done).push((i, result));
+                }
+            });
+        }
+    });
+    let mut done = done
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, result)| result).collect()
 }
 
 /// The directory name of a URL's mirror: host and path, one safe word
