@@ -119,7 +119,7 @@ fn a_key_or_env_file_head_already_holds_is_a_leak_to_rotate_not_only_staged() {
 
     let human = sb.antleak(&["staged", "--color", "never"]).stdout;
     for expected in [
-        "app.py:1:8  (already committed: HEAD has it here)",
+        "app.py:1:8  (already committed: HEAD holds it)",
         ".env file already committed",
         "Some of this is in HEAD already",
     ] {
@@ -279,4 +279,22 @@ fn the_summary_counts_only_the_staged_files() {
     // HEAD's version was read to tell whether the key is committed already,
     // but only one file is staged.
     assert_eq!(report.summary.blobs_scanned, 1, "{report:#?}");
+}
+
+#[test]
+fn a_key_head_holds_at_another_path_is_already_leaked_not_only_staged() {
+    let sb = Sandbox::repo_with_readme();
+    let key = fake_key("api03", 30);
+    sb.write("legacy.py", format!("K = \"{key}\"\n"));
+    sb.commit("legacy", DATE);
+    // Copied to a new file: the staged blob has no HEAD version of its own.
+    sb.write("moved.py", format!("K = \"{key}\"\n"));
+    sb.git(&["add", "moved.py"]);
+    let run = sb.antleak(&["staged", "--format", "json"]);
+    run.assert_code(1).assert_hides(&key);
+    let report = run.report();
+    assert_eq!(report.findings[0].still_in_head, Some(true), "{report:#?}");
+    let steps = report.remediation[0].steps.join("\n");
+    assert!(steps.contains("already committed"), "{steps}");
+    assert!(!steps.contains("nothing to rotate"), "{steps}");
 }

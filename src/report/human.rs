@@ -341,7 +341,7 @@ fn location(f: &Finding) -> String {
     }
     match &f.provenance {
         Provenance::Staged { in_head: true } => {
-            place.push_str("  (already committed: HEAD has it here)")
+            place.push_str("  (already committed: HEAD holds it)")
         }
         Provenance::History {
             commit,

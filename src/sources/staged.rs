@@ -55,7 +55,47 @@ pub fn scan(repo: &Repository, stats: &Stats) -> Result<Vec<Finding>> {
         let in_head = (!in_head.id().is_zero()).then(|| in_head.id());
         findings.extend(scan_blob(repo, file.id(), in_head, &path, stats));
     }
+    // A key staged at a new path may be committed already elsewhere (a file
+    // copied or moved): then it has leaked, and "only staged, nothing to
+    // rotate" would be wrong. Looked up only when such a key is staged, so a
+    // clean commit pays nothing.
+    let unexplained =
+        |f: &Finding| f.secret.is_some() && f.provenance == Provenance::Staged { in_head: false };
+    if let Some(tree) = &head
+        && findings.iter().any(unexplained)
+    {
+        let committed = secrets_in(repo, tree, stats);
+        for finding in findings.iter_mut().filter(|f| unexplained(f)) {
+            if finding
+                .secret
+                .as_ref()
+                .is_some_and(|s| committed.contains(s))
+            {
+                finding.provenance = Provenance::Staged { in_head: true };
+            }
+        }
+    }
     Ok(findings)
+}
+
+/// Every credential in the blobs of `tree` (looked up, not counted as
+/// scanned; a blob that cannot be read still counts as unreadable).
+fn secrets_in(repo: &Repository, tree: &Tree<'_>, stats: &Stats) -> HashSet<Secret> {
+    let lookup = Stats::with_limits(stats.limits.clone());
+    let mut secrets = HashSet::new();
+    let walked = tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+        if entry.kind() == Some(git2::ObjectType::Blob) {
+            let path = format!("{dir}{}", String::from_utf8_lossy(entry.name_bytes()));
+            let found = scan_git_blob(repo, entry.id(), &path, &lookup);
+            secrets.extend(found.matches.into_iter().map(|m| m.secret));
+        }
+        git2::TreeWalkResult::Ok
+    });
+    if let Err(err) = walked {
+        stats.git_object("tree", "HEAD's tree", &err);
+    }
+    Stats::add(&stats.unreadable, lookup.unreadable.into_inner());
+    secrets
 }
 
 /// `HEAD`'s tree, or `None` before the first commit.
