@@ -57,6 +57,22 @@ impl std::fmt::Display for Failure {
     }
 }
 
+/// The HTTP agent of every API antleak talks to (Anthropic's, the forges').
+pub fn agent(base: &BaseUrl) -> ureq::Agent {
+    let mut config = ureq::Agent::config_builder()
+        // Statuses are answers the callers interpret, not errors.
+        .http_status_as_error(false)
+        // A redirect would resend the key or token somewhere else: never.
+        .max_redirects(0)
+        .max_redirects_will_error(false)
+        .user_agent(concat!("antleak/", env!("CARGO_PKG_VERSION")));
+    if base.is_loopback() {
+        // A proxy from the environment must not see loopback traffic.
+        config = config.proxy(None);
+    }
+    config.build().into()
+}
+
 pub struct Client {
     agent: ureq::Agent,
     base: BaseUrl,
@@ -65,19 +81,8 @@ pub struct Client {
 
 impl Client {
     pub fn new(base: BaseUrl, policy: Policy) -> Client {
-        let mut config = ureq::Agent::config_builder()
-            // Statuses are answers the callers interpret, not errors.
-            .http_status_as_error(false)
-            // A redirect would resend `x-api-key` somewhere else: never.
-            .max_redirects(0)
-            .max_redirects_will_error(false)
-            .user_agent(concat!("antleak/", env!("CARGO_PKG_VERSION")));
-        if base.is_loopback() {
-            // A proxy from the environment must not see loopback traffic.
-            config = config.proxy(None);
-        }
         Client {
-            agent: config.build().into(),
+            agent: agent(&base),
             base,
             policy,
         }

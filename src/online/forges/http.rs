@@ -37,16 +37,8 @@ pub struct Page {
 
 impl Http {
     pub fn new(base: BaseUrl, auth: Option<(&'static str, String)>, timeout: Duration) -> Http {
-        let mut config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .max_redirects_will_error(false)
-            .user_agent(concat!("antleak/", env!("CARGO_PKG_VERSION")));
-        if base.is_loopback() {
-            config = config.proxy(None);
-        }
         Http {
-            agent: config.build().into(),
+            agent: crate::online::client::agent(&base),
             base,
             auth,
             timeout,
