@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 /// Inputs of one kind that could not be scanned for one cause.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Unscanned {
     /// Plural noun: `files`, `directories`, `blobs`, `trees`, `commits`,
     /// `refs`, `history`.

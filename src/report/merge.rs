@@ -25,7 +25,7 @@ use anyhow::{Result, bail};
 use serde_json::{Map, Value, json};
 
 use super::json::SCHEMA_VERSION;
-use super::saved::{SavedReport, SavedUnscanned};
+use super::saved::SavedReport;
 
 /// The merged report, ready to write.
 pub struct Merged {
@@ -187,23 +187,14 @@ impl Sums {
         let complete = s.complete.unwrap_or(s.unscanned.is_empty());
         self.complete = complete && (self.seen == 0 || self.complete);
         self.seen += 1;
-        for SavedUnscanned {
-            what,
-            reason,
-            count,
-        } in &s.unscanned
-        {
+        for item in &s.unscanned {
             match self
                 .unscanned
                 .iter_mut()
-                .find(|u| &u.what == what && &u.reason == reason)
+                .find(|u| u.what == item.what && u.reason == item.reason)
             {
-                Some(u) => u.count += count,
-                None => self.unscanned.push(crate::core::coverage::Unscanned {
-                    what: what.clone(),
-                    reason: reason.clone(),
-                    count: *count,
-                }),
+                Some(u) => u.count += item.count,
+                None => self.unscanned.push(item.clone()),
             }
         }
         self.vanished += s.vanished;

@@ -9,6 +9,8 @@ use std::path::Path;
 use anyhow::{Result, bail};
 use serde::Deserialize;
 
+use crate::core::coverage::Unscanned;
+
 use super::json::SCHEMA_VERSION;
 
 #[derive(Debug, Deserialize)]
@@ -46,16 +48,9 @@ pub struct SavedSummary {
     pub elapsed_ms: u64,
     pub shallow: Option<bool>,
     pub complete: Option<bool>,
-    pub unscanned: Vec<SavedUnscanned>,
+    pub unscanned: Vec<Unscanned>,
     pub vanished: u64,
     pub suppressed: SavedSuppressed,
-}
-
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct SavedUnscanned {
-    pub what: String,
-    pub reason: String,
-    pub count: u64,
 }
 
 #[derive(Debug, Default, Deserialize)]

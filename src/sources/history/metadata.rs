@@ -12,10 +12,10 @@
 
 use std::collections::HashMap;
 
-use git2::{Oid, Repository, Signature};
+use git2::{Oid, Repository};
 
 use super::introductions::Introductions;
-use super::place::describe;
+use super::place::{commit_info, describe, identity};
 use crate::core::detect::{self, Found};
 use crate::core::finding::{CommitInfo, Finding, Location, Provenance};
 use crate::core::time::rfc3339_utc;
@@ -191,23 +191,6 @@ fn history(commit: CommitInfo, still_in_head: bool) -> Provenance {
         commit,
         still_in_head,
     }
-}
-
-fn commit_info(commit: &git2::Commit<'_>) -> CommitInfo {
-    let author = commit.author();
-    CommitInfo {
-        id: commit.id().to_string(),
-        author: String::from_utf8_lossy(&identity(&author)).into_owned(),
-        date: rfc3339_utc(author.when().seconds()),
-    }
-}
-
-fn identity(signature: &Signature<'_>) -> Vec<u8> {
-    let mut text = signature.name_bytes().to_vec();
-    text.extend_from_slice(b" <");
-    text.extend_from_slice(signature.email_bytes());
-    text.push(b'>');
-    text
 }
 
 fn head_commit(repo: &Repository) -> Option<Oid> {

@@ -179,16 +179,26 @@ pub(super) fn describe(repo: &Repository, id: Oid) -> Result<CommitInfo> {
     let commit = repo
         .find_commit(id)
         .with_context(|| format!("reading commit {id}"))?;
+    Ok(commit_info(&commit))
+}
+
+/// Id, author (`Name <email>`) and author date of a commit.
+pub(super) fn commit_info(commit: &git2::Commit<'_>) -> CommitInfo {
     let author = commit.author();
-    Ok(CommitInfo {
-        id: id.to_string(),
-        author: format!(
-            "{} <{}>",
-            String::from_utf8_lossy(author.name_bytes()),
-            String::from_utf8_lossy(author.email_bytes())
-        ),
+    CommitInfo {
+        id: commit.id().to_string(),
+        author: String::from_utf8_lossy(&identity(&author)).into_owned(),
         date: crate::core::time::rfc3339_utc(author.when().seconds()),
-    })
+    }
+}
+
+/// `Name <email>`, as git prints an identity (bytes: either may not be UTF-8).
+pub(super) fn identity(signature: &git2::Signature<'_>) -> Vec<u8> {
+    let mut text = signature.name_bytes().to_vec();
+    text.extend_from_slice(b" <");
+    text.extend_from_slice(signature.email_bytes());
+    text.push(b'>');
+    text
 }
 
 /// What `HEAD`'s tree still holds: its paths and the credentials in its
